@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Everything tagtrail needs on a fresh machine of this kind: Debian packages (PostgreSQL server,
+# Java 17, Maven) when missing, then a virtualenv with the pinned Python dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need+=(postgresql)
+if ((${#need[@]})); then
+  echo "setup: installing ${need[*]}"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: need root (or sudo) to apt-get install ${need[*]}" >&2
+    exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${need[@]}"
+fi
+
+if [[ ! -x .venv/bin/python ]]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+# constraints.txt pins every package's version so each install gets the same set.
+.venv/bin/python -m pip install -q -c constraints.txt -e '.[dev,llrp]'
+echo "setup: ready ($(.venv/bin/tagtrail --version 2>/dev/null || echo tagtrail installed))"

@@ -1,0 +1,1 @@
+"""The operations API (FastAPI): assets, custody, alerts, config, live stream, ops endpoints."""

@@ -1,0 +1,31 @@
+"""The FastAPI application factory. Routes are thin; queries live in tracker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import ops, problems
+from api.resources import ResourcesFactory
+from api.responses import OrjsonResponse
+
+
+def create_app(open_resources: ResourcesFactory) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_resources() as resources:
+            app.state.resources = resources
+            yield
+
+    app = FastAPI(
+        title="tagtrail",
+        version="0.1.0",
+        summary="Where every returnable asset is, who holds it, and which are going missing.",
+        lifespan=lifespan,
+        default_response_class=OrjsonResponse,
+    )
+    problems.install(app)
+    app.include_router(ops.router)
+    return app

@@ -1,0 +1,1 @@
+"""The TagRead contract, the Kafka publisher, the consumer pipeline, smoothing, DLQ."""

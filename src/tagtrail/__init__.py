@@ -1,0 +1,3 @@
+"""Composition root: settings, bootstrap, CLI, the local stack."""
+
+__version__ = "0.1.0"

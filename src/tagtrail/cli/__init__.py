@@ -1,0 +1,46 @@
+"""The `tagtrail` command: one Settings object built here, handed to every subcommand."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tagtrail import __version__
+from tagtrail.cli.config import config_app
+from tagtrail.cli.context import build_settings
+from tagtrail.cli.migrate import migrate_command
+from tagtrail.cli.serve import api_command
+from tagtrail.cli.stack import stack_app
+from tagtrail.cli.topics import topics_app
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="tagtrail: where every returnable asset is, who holds it, and which are going missing.",
+)
+app.add_typer(stack_app, name="stack")
+app.add_typer(config_app, name="config")
+app.add_typer(topics_app, name="topics")
+app.command("migrate")(migrate_command)
+app.command("api")(api_command)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tagtrail {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True)
+    ] = False,
+) -> None:
+    ctx.obj = build_settings()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,30 @@
+"""tagtrail's PostgreSQL tables (SQLAlchemy Core). The schema itself changes only by Alembic."""
+
+from tracker.tables.custody import custodians, dispatch_lines, dispatches
+from tracker.tables.metadata import metadata
+from tracker.tables.plumbing import consumer_offsets, outbox, webhook_deliveries, webhooks
+from tracker.tables.registry import asset_identifiers, asset_types, assets
+from tracker.tables.sites import read_points, sites, zones
+from tracker.tables.state import alert_rules, alerts, asset_events, asset_state, unknown_tags
+
+__all__ = [
+    "alert_rules",
+    "alerts",
+    "asset_events",
+    "asset_identifiers",
+    "asset_state",
+    "asset_types",
+    "assets",
+    "consumer_offsets",
+    "custodians",
+    "dispatch_lines",
+    "dispatches",
+    "metadata",
+    "outbox",
+    "read_points",
+    "sites",
+    "unknown_tags",
+    "webhook_deliveries",
+    "webhooks",
+    "zones",
+]

@@ -1,0 +1,74 @@
+"""Tables that carry work between processes: consumer offsets, the outbox, webhooks."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from tracker.tables.metadata import created_at, metadata
+
+consumer_offsets = Table(
+    "consumer_offsets",
+    metadata,
+    # Written in the same transaction as the state derived from the messages before it: this
+    # is what makes the consumer exactly-once (DESIGN.md).
+    Column("group_id", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("next_offset", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    PrimaryKeyConstraint("group_id", "topic", "partition"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("event_kind", Text, nullable=False),
+    Column("asset_event_id", BigInteger, nullable=True),
+    Column("payload", JSONB, nullable=False),
+    created_at(),
+    Column("dispatched_at", DateTime(timezone=True), nullable=True),
+    Index(None, "id", postgresql_where=text("dispatched_at IS NULL")),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("event_kinds", ARRAY(Text), nullable=False),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    created_at(),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("webhook_id", BigInteger, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("outbox_id", BigInteger, ForeignKey("outbox.id", ondelete="CASCADE"), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column(
+        "next_attempt_at", DateTime(timezone=True), nullable=False, server_default=text("now()")
+    ),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    Index(None, "next_attempt_at", postgresql_where=text("status = 'pending'")),
+)

@@ -1,0 +1,67 @@
+"""The asset registry: types, assets, and the identifiers that resolve reads to assets."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from tracker.tables.metadata import created_at, metadata, one_of, updated_at
+
+IDENTIFIER_SCHEMES = ("epc", "epc_hex", "gs1", "serial")
+
+asset_types = Table(
+    "asset_types",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("replacement_value", Numeric(12, 2), nullable=False, server_default="0"),
+    Column("currency", Text, nullable=False, server_default="EUR"),
+    Column("expected_cycle_days", Integer, nullable=True),
+    Column("data_bearing", Boolean, nullable=False, server_default="false"),
+    Column("service_interval_days", Integer, nullable=True),
+    Column("max_trips", Integer, nullable=True),
+    Column("max_age_days", Integer, nullable=True),
+    Column("storage_zone_kind", Text, nullable=True),
+    created_at(),
+    updated_at(),
+)
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("type_id", Text, ForeignKey("asset_types.id"), nullable=False, index=True),
+    Column("home_site_id", Text, ForeignKey("sites.id"), nullable=False, index=True),
+    Column("owner", Text, nullable=True),
+    Column("value", Numeric(12, 2), nullable=True, comment="overrides the type's value"),
+    Column("attributes", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("commissioned_at", DateTime(timezone=True), nullable=True),
+    Column("retired_at", DateTime(timezone=True), nullable=True),
+    created_at(),
+    updated_at(),
+)
+
+asset_identifiers = Table(
+    "asset_identifiers",
+    metadata,
+    # Stored in canonical form (tracker.identity), so a read's canonical tag is the lookup key
+    # and the RFID tag and the printed barcode of one crate find the same asset.
+    Column("value", Text, primary_key=True),
+    Column("scheme", Text, nullable=False),
+    Column("asset_id", Text, ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+    created_at(),
+    CheckConstraint(one_of("scheme", IDENTIFIER_SCHEMES), name="scheme"),
+    Index(None, "asset_id"),
+)
