@@ -9,6 +9,7 @@ import typer
 from tagtrail import __version__
 from tagtrail.cli.config import config_app
 from tagtrail.cli.context import build_settings
+from tagtrail.cli.decode import decode_command
 from tagtrail.cli.migrate import migrate_command
 from tagtrail.cli.serve import api_command
 from tagtrail.cli.stack import stack_app
@@ -24,6 +25,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(topics_app, name="topics")
 app.command("migrate")(migrate_command)
 app.command("api")(api_command)
+app.command("decode")(decode_command)
 
 
 def _print_version(value: bool) -> None:
