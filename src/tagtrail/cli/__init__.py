@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
+from simulators.llrp.cli import llrp_reader_command
 from tagtrail import __version__
 from tagtrail.cli.config import config_app
+from tagtrail.cli.consume import consume_command
 from tagtrail.cli.context import build_settings
 from tagtrail.cli.decode import decode_command
 from tagtrail.cli.migrate import migrate_command
@@ -23,9 +25,13 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(config_app, name="config")
 app.add_typer(topics_app, name="topics")
+simulate_app = typer.Typer(no_args_is_help=True, help="Simulated readers and scanners.")
+simulate_app.command("llrp-reader")(llrp_reader_command)
+app.add_typer(simulate_app, name="simulate")
 app.command("migrate")(migrate_command)
 app.command("api")(api_command)
 app.command("decode")(decode_command)
+app.command("consume")(consume_command)
 
 
 def _print_version(value: bool) -> None:
