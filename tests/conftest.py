@@ -56,17 +56,19 @@ async def database_url(base_settings: Settings) -> AsyncIterator[str]:
     name = f"tagtrail_test_{RUN_ID}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    await admin.close()  # a test may restart PostgreSQL: reconnect to drop at the end
     try:
         await asyncio.to_thread(upgrade, url)
         yield url
     finally:
+        admin = await asyncpg.connect(_asyncpg_dsn(server_url), timeout=10)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
 
 
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    created = create_async_engine(database_url, pool_size=5)
+    created = create_async_engine(database_url, pool_size=5, pool_pre_ping=True)
     yield created
     await created.dispose()
 

@@ -115,15 +115,15 @@ def resolve_rule(
     """The rule in force for one asset: site override beats type override beats default."""
     relevant = [override for override in overrides if override.kind is kind]
     layers = [
-        (OverrideScope.site, site_id),
         (OverrideScope.asset_type, asset_type_id),
+        (OverrideScope.site, site_id),
     ]
     rule = defaults[kind]
     for scope, scope_id in layers:
         if scope_id is None:
             continue
         for override in relevant:
-            if override.scope is scope and override.scope_id == scope_id:
+            if override.scope_id == scope_id:
                 rule = _overlay(rule, override)
     return rule
 

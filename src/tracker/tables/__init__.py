@@ -2,7 +2,13 @@
 
 from tracker.tables.custody import custodians, dispatch_lines, dispatches
 from tracker.tables.metadata import metadata
-from tracker.tables.plumbing import consumer_offsets, outbox, webhook_deliveries, webhooks
+from tracker.tables.plumbing import (
+    consumer_offsets,
+    outbox,
+    presences,
+    webhook_deliveries,
+    webhooks,
+)
 from tracker.tables.registry import asset_identifiers, asset_types, assets
 from tracker.tables.sites import read_points, sites, zones
 from tracker.tables.state import alert_rules, alerts, asset_events, asset_state, unknown_tags
@@ -21,6 +27,7 @@ __all__ = [
     "dispatches",
     "metadata",
     "outbox",
+    "presences",
     "read_points",
     "sites",
     "unknown_tags",

@@ -29,8 +29,27 @@ consumer_offsets = Table(
     Column("topic", Text, nullable=False),
     Column("partition", Integer, nullable=False),
     Column("next_offset", BigInteger, nullable=False),
+    # The partition's event-time watermark (µs): smoothing advances only with the data, so a
+    # replay from next_offset reaches the same decisions.
+    Column("watermark_us", BigInteger, nullable=False, server_default="0"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     PrimaryKeyConstraint("group_id", "topic", "partition"),
+)
+
+presences = Table(
+    "presences",
+    metadata,
+    # The smoother's open presences and door visits of one partition, saved with the offsets:
+    # the in-memory smoother is a cache of these rows.
+    Column("group_id", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("key", Text, nullable=False),
+    # Set at the first insert and never updated: the smoother is restored in the order its
+    # windows were created, which is what its per-tag chains depend on.
+    Column("seq", BigInteger, Identity(always=False), nullable=False),
+    Column("state", JSONB, nullable=False),
+    PrimaryKeyConstraint("group_id", "topic", "partition", "key"),
 )
 
 outbox = Table(

@@ -52,6 +52,8 @@ asset_state = Table(
     Column("zone_id", Text, ForeignKey("zones.id"), nullable=True),
     Column("custodian_id", Text, ForeignKey("custodians.id"), nullable=True),
     Column("dispatch_id", Text, ForeignKey("dispatches.id"), nullable=True),
+    Column("custody_since", DateTime(timezone=True), nullable=True),
+    Column("return_due_at", DateTime(timezone=True), nullable=True),
     Column("last_seen_at", DateTime(timezone=True), nullable=True),
     Column("last_read_point_id", Text, nullable=True),
     # Event-time order key of the last applied observation: late and duplicate ones are

@@ -1,0 +1,28 @@
+"""Reading and writing the tracker's tables in batches (asyncpg through SQLAlchemy Core)."""
+
+from tracker.store.loads import (
+    ReadPointRecord,
+    load_open_dispatches,
+    load_read_points,
+    load_states,
+    read_points_version,
+    resolve_tags,
+    site_custodian_id,
+)
+from tracker.store.unknown import UnknownTagSeen, record_unknown_tags
+from tracker.store.writes import OUTBOX_KINDS, BatchWrites, save
+
+__all__ = [
+    "OUTBOX_KINDS",
+    "BatchWrites",
+    "ReadPointRecord",
+    "UnknownTagSeen",
+    "load_open_dispatches",
+    "load_read_points",
+    "load_states",
+    "read_points_version",
+    "record_unknown_tags",
+    "resolve_tags",
+    "save",
+    "site_custodian_id",
+]
