@@ -63,6 +63,9 @@ async def resolve_tags(conn: AsyncConnection, tags: list[str]) -> dict[str, str]
     return {str(value): str(asset_id) for value, asset_id in rows}
 
 
+_LOCK_SQL = text(
+    "SELECT asset_id FROM asset_state WHERE asset_id = ANY(:ids) ORDER BY asset_id FOR UPDATE"
+)
 _STATE_SQL = text("""
 SELECT a.id, a.home_site_id, s.status, s.site_id, s.zone_id, s.custodian_id, s.custody_since,
        s.dispatch_id, s.return_due_at, s.last_seen_at, s.last_event_at, s.last_observation_id
@@ -75,6 +78,9 @@ async def load_states(conn: AsyncConnection, asset_ids: list[str]) -> dict[str, 
     """The current state of each asset; an asset never observed is in service at home."""
     if not asset_ids:
         return {}
+    # Lock the rows this batch will rewrite (in one order, so consumers never deadlock): a
+    # sweeper or an API action on the same asset waits for us, or we read its result.
+    await conn.execute(_LOCK_SQL, {"ids": sorted(asset_ids)})
     states: dict[str, AssetState] = {}
     for row in await conn.execute(_STATE_SQL, {"ids": asset_ids}):
         (
