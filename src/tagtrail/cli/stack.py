@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import time
 from typing import Annotated
@@ -21,6 +22,8 @@ console = Console()
 def up(ctx: typer.Context) -> None:
     """Install (when missing) and start PostgreSQL and Kafka; wait until both answer."""
     stack = LocalStack(settings_from(ctx))
+    # While the broker boots, aiokafka logs every refused connection; the steps say enough.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     started = time.monotonic()
     try:
         with console.status("starting the stack…") as status:
