@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ingest import metrics
 from ingest.dlq import DeadLetterQueue
+from ingest.enrol import AutoEnrolRule
 from ingest.offsets import FencedError, advance, save_presences
 from ingest.partitions import PartitionLoader
 from ingest.pipeline import BatchResult, PartitionState, process_batch
@@ -45,6 +46,7 @@ class ConsumerConfig:
     # Wall-clock idle time after which an idle partition with open presences gets a tick
     # (0: never). The tick is a record in the partition, so replays see the same time.
     tick_s: float = 10.0
+    auto_enrol: tuple[AutoEnrolRule, ...] = ()
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -157,7 +159,13 @@ class TrackerConsumer:
         cfg = self.config
         async with self.engine.begin() as conn:
             result = await process_batch(
-                conn, cfg.topic, work, self.partitions, self._read_points, self._resolver
+                conn,
+                cfg.topic,
+                work,
+                self.partitions,
+                self._read_points,
+                self._resolver,
+                cfg.auto_enrol,
             )
             if result.dead:
                 await self._dlq.send_all(result.dead)

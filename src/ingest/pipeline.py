@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest import metrics
 from ingest.dlq import DeadLetter
+from ingest.enrol import AutoEnrolRule, enrol_unknown
 from ingest.observing import Pending, apply_pending, pending_from
 from ingest.offsets import PartitionPosition
 from ingest.records import Read, Tick, classify, from_us, to_us
@@ -128,6 +129,7 @@ async def process_batch(
     partitions: dict[int, PartitionState],
     read_points: ReadPointIndex,
     resolver: TagResolver,
+    auto_enrol: Sequence[AutoEnrolRule] = (),
 ) -> BatchResult:
     result = BatchResult()
     classified = {
@@ -139,10 +141,11 @@ async def process_batch(
         if records
     }
     await read_points.refresh(conn)
-    await resolver.prefetch(
-        conn,
-        {item.tag for items in classified.values() for _, item in items if isinstance(item, Read)},
-    )
+    tags = {
+        item.tag for items in classified.values() for _, item in items if isinstance(item, Read)
+    }
+    await resolver.prefetch(conn, tags)
+    await enrol_unknown(conn, tags, resolver, auto_enrol)
     outputs: list[Pending | tuple[Smoothed, datetime]] = []
     for partition in sorted(classified):
         items = classified[partition]

@@ -81,5 +81,8 @@ class TagResolver:
         for tag in missing:
             self._assets[tag] = found.get(tag, _UNKNOWN)
 
+    def learn(self, tag: str, asset_id: str) -> None:
+        self._assets[tag] = asset_id
+
     def asset_of(self, tag: str) -> str | None:
         return self._assets.get(tag) or None

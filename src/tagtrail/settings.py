@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PG_PORT = 55432
@@ -18,6 +18,15 @@ class KafkaSecurity(StrEnum):
     ssl = "SSL"
     sasl_plaintext = "SASL_PLAINTEXT"
     sasl_ssl = "SASL_SSL"
+
+
+class AutoEnrolSetting(BaseModel):
+    """Unregistered tags of this EPC scheme and company prefix become assets of this type."""
+
+    scheme: str
+    company_prefix: str
+    asset_type: str
+    home_site: str
 
 
 class Settings(BaseSettings):
@@ -64,6 +73,11 @@ class Settings(BaseSettings):
         default=-65.0, ge=-128, le=0, description="a door pass needs both sides this strong"
     )
     tick_s: float = Field(default=10.0, ge=0, description="idle partitions get a watermark tick")
+    auto_enrol: list[AutoEnrolSetting] = Field(
+        default_factory=list,
+        description='JSON list: [{"scheme": "grai", "company_prefix": "0614141", '
+        '"asset_type": "crate", "home_site": "dc1"}]',
+    )
 
     # -- local stack --------------------------------------------------------------------------
     stack_dir: Path = Field(

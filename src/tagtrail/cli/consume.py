@@ -11,6 +11,7 @@ import uvloop
 from prometheus_client import start_http_server
 
 from ingest.consumer import ConsumerConfig, TrackerConsumer
+from ingest.enrol import AutoEnrolRule
 from ingest.topics import ensure_topics, reads_topics
 from tagtrail.bootstrap import configure_logging, create_engine
 from tagtrail.cli.context import settings_from
@@ -29,6 +30,7 @@ def consumer_config(settings: Settings) -> ConsumerConfig:
         portal_min_peak_rssi=settings.portal_min_peak_rssi,
         max_batch=settings.consumer_max_batch,
         tick_s=settings.tick_s,
+        auto_enrol=tuple(AutoEnrolRule(**rule.model_dump()) for rule in settings.auto_enrol),
     )
 
 

@@ -9,14 +9,17 @@ from tracker.store.loads import (
     resolve_tags,
     site_custodian_id,
 )
+from tracker.store.registry import Enrolment, enrol
 from tracker.store.unknown import UnknownTagSeen, record_unknown_tags
 from tracker.store.writes import OUTBOX_KINDS, BatchWrites, save
 
 __all__ = [
     "OUTBOX_KINDS",
     "BatchWrites",
+    "Enrolment",
     "ReadPointRecord",
     "UnknownTagSeen",
+    "enrol",
     "load_open_dispatches",
     "load_read_points",
     "load_states",

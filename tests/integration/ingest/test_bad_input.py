@@ -22,7 +22,7 @@ from ingest.tagread import TagRead, encode_tagread
 from simulators.dock_stream import DockScenario
 from simulators.world import World
 from tagtrail.cli.consume import run_consumer
-from tagtrail.settings import Settings
+from tagtrail.settings import AutoEnrolSetting, Settings
 
 WORLD = World(asset_count=12, door_count=4)
 
@@ -205,3 +205,57 @@ async def test_unknown_tags_are_counted_and_unknown_readers_dead_lettered(
     assert row["last_reader_id"] == door.reader_id
     assert len(letters) == 1
     assert "unknown read point" in letters[0]["tagtrail-dlq-reason"].decode()
+
+
+async def test_auto_enrol_rule_registers_matching_unknown_tags(base_settings: Settings) -> None:
+    ours = "urn:epc:id:grai:0614141.55555.9"
+    foreign = "urn:epc:id:grai:0999999.55555.9"
+    door = WORLD.doors[0]
+    reads = [
+        TagRead(
+            v=1,
+            read_id=f"e-{tag[-14:]}-{i}",
+            reader_id=door.reader_id,
+            antenna=1,
+            tag=tag,
+            tag_kind="epc",
+            seen_at=T0 + timedelta(seconds=i),
+            rssi=-50.0,
+            source="llrp",
+        )
+        for tag in (ours, foreign)
+        for i in range(2)
+    ]
+    async with fresh_database(base_settings, WORLD) as url:
+        settings = scoped(
+            base_settings,
+            url,
+            "enrol",
+            partitions=2,
+            auto_enrol=[
+                AutoEnrolSetting(
+                    scheme="grai",
+                    company_prefix="0614141",
+                    asset_type=WORLD.asset_type,
+                    home_site=WORLD.site_id,
+                )
+            ],
+        )
+        await create_topics(settings)
+        await publish(settings, reads)
+        await consume_all(settings)
+        conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+        try:
+            asset = await conn.fetchrow(
+                "SELECT a.id, a.type_id, a.home_site_id, s.last_seen_at FROM asset_identifiers i"
+                " JOIN assets a ON a.id = i.asset_id"
+                " LEFT JOIN asset_state s ON s.asset_id = a.id WHERE i.value = $1",
+                ours,
+            )
+            unknown = await conn.fetch("SELECT tag FROM unknown_tags")
+        finally:
+            await conn.close()
+    assert asset is not None
+    assert (asset["type_id"], asset["home_site_id"]) == (WORLD.asset_type, WORLD.site_id)
+    assert asset["last_seen_at"] == T0 + timedelta(seconds=1)  # its reads were applied too
+    assert [row["tag"] for row in unknown] == [foreign]  # another company's crate: not ours
