@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import ops, problems
+from api import intake, ops, problems, scans
 from api.resources import ResourcesFactory
 from api.responses import OrjsonResponse
 
@@ -28,4 +28,6 @@ def create_app(open_resources: ResourcesFactory) -> FastAPI:
     )
     problems.install(app)
     app.include_router(ops.router)
+    app.include_router(intake.router)
+    app.include_router(scans.router)
     return app

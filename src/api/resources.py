@@ -9,11 +9,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ingest.publisher import Publisher
+
 
 @dataclass
 class ApiResources:
     engine: AsyncEngine
     kafka_options: dict[str, Any]
+    publisher: Publisher
 
 
 ResourcesFactory = Callable[[], AbstractAsyncContextManager[ApiResources]]

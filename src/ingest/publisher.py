@@ -47,15 +47,30 @@ class Publisher:
         self._room = asyncio.Semaphore(max_in_flight)
         self._max_in_flight = max_in_flight
         self._timeout_s = delivery_timeout_s
-        self._producer = AIOKafkaProducer(
-            **client_options,
+        self._options = client_options
+        self._linger_ms = linger_ms
+        self._started = False
+        self._starting = asyncio.Lock()
+        self._producer = self._new_producer()
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
+            **self._options,
             acks="all",
             enable_idempotence=True,
             compression_type="lz4",
-            linger_ms=linger_ms,
+            linger_ms=self._linger_ms,
             max_batch_size=256 * 1024,
-            request_timeout_ms=int(delivery_timeout_s * 1000),
+            request_timeout_ms=int(self._timeout_s * 1000),
         )
+
+    async def ensure_started(self) -> None:
+        """Start on first use: the API comes up while Kafka is down and answers 503 meanwhile."""
+        if self._started:
+            return
+        async with self._starting:
+            if not self._started:
+                await self.start()
 
     async def start(self) -> None:
         try:
@@ -63,10 +78,13 @@ class Publisher:
                 await self._producer.start()
         except (KafkaError, OSError, TimeoutError) as exc:
             await self._producer.stop()
+            self._producer = self._new_producer()  # a stopped producer cannot start again
             raise PublishUnavailable(f"Kafka unreachable: {exc!r}") from exc
+        self._started = True
 
     async def stop(self) -> None:
         await self._producer.stop()
+        self._started = False
 
     async def publish(self, reads: Sequence[TagRead]) -> None:
         """Send every read and wait until Kafka acknowledged all of them."""

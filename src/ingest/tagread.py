@@ -101,3 +101,12 @@ def encode_tagread(read: TagRead) -> bytes:
 
 def encode_tagread_batch(reads: list[TagRead]) -> bytes:
     return _ENCODER.encode(reads)
+
+
+def tagread_from_fields(fields: dict[str, object]) -> TagRead:
+    """Build and validate a TagRead from Python values (a mapper's output): the same
+    constraints as decoding JSON, which constructing the Struct directly would skip."""
+    try:
+        return msgspec.convert(fields, TagRead)
+    except msgspec.ValidationError as exc:
+        raise TagReadError(str(exc)) from None

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from api.app import create_app
 from api.resources import ApiResources
+from ingest.publisher import Publisher
 from tagtrail.settings import Settings
 
 
@@ -59,9 +60,17 @@ def configure_logging(settings: Settings) -> None:
 @asynccontextmanager
 async def open_api_resources(settings: Settings) -> AsyncIterator[ApiResources]:
     engine = create_engine(settings)
+    publisher = Publisher(
+        settings.kafka_client_options(),
+        settings.topic_reads,
+        delivery_timeout_s=settings.publish_timeout_s,
+    )
     try:
-        yield ApiResources(engine=engine, kafka_options=settings.kafka_client_options())
+        yield ApiResources(
+            engine=engine, kafka_options=settings.kafka_client_options(), publisher=publisher
+        )
     finally:
+        await publisher.stop()
         await engine.dispose()
 
 

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     reads_partitions: int = Field(default=12, ge=1, le=1000)
     topic_replication: int = Field(default=1, ge=1, le=7, description="3 on a real cluster")
     consumer_group: str = "tagtrail-tracker"
+    publish_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="how long a publish waits for Kafka's ack"
+    )
     consumer_max_batch: int = Field(default=5000, ge=1, le=100_000)
     absence_s: float = Field(default=10.0, gt=0, description="silence that ends a presence")
     cross_read_s: float = Field(default=2.0, ge=0, description="window of cross-read suppression")

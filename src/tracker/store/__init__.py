@@ -9,6 +9,7 @@ from tracker.store.loads import (
     resolve_tags,
     site_custodian_id,
 )
+from tracker.store.lookups import scan_results
 from tracker.store.registry import Enrolment, enrol
 from tracker.store.unknown import UnknownTagSeen, record_unknown_tags
 from tracker.store.writes import OUTBOX_KINDS, BatchWrites, save
@@ -27,5 +28,6 @@ __all__ = [
     "record_unknown_tags",
     "resolve_tags",
     "save",
+    "scan_results",
     "site_custodian_id",
 ]

@@ -4,6 +4,7 @@ from tracker.tables.custody import custodians, dispatch_lines, dispatches
 from tracker.tables.metadata import metadata
 from tracker.tables.plumbing import (
     consumer_offsets,
+    idempotency_keys,
     outbox,
     presences,
     webhook_deliveries,
@@ -23,6 +24,7 @@ __all__ = [
     "assets",
     "consumer_offsets",
     "custodians",
+    "idempotency_keys",
     "dispatch_lines",
     "dispatches",
     "metadata",

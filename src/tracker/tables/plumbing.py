@@ -91,3 +91,16 @@ webhook_deliveries = Table(
     Column("delivered_at", DateTime(timezone=True), nullable=True),
     Index(None, "next_attempt_at", postgresql_where=text("status = 'pending'")),
 )
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # A retried request with the same key gets the first answer and publishes nothing new;
+    # status_code NULL while the first request is still in flight.
+    Column("key", Text, primary_key=True),
+    Column("request_sha256", Text, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response", JSONB, nullable=True),
+    created_at(),
+    Index(None, "created_at"),
+)
