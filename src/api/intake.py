@@ -9,6 +9,7 @@ import msgspec
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
+from api.auth import ReadsWriter
 from api.ops import ResourcesDep
 from api.problems import problem
 from api.responses import OrjsonResponse
@@ -30,6 +31,8 @@ class ReadsAccepted(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "no valid API key"},
+    403: {"description": "the key lacks the reads:write scope"},
     413: {"description": "more than 10,000 reads, or a body over 16 MiB"},
     422: {"description": "a read is invalid; problem+json names it (`$[3].seen_at`)"},
     503: {"description": "Kafka did not acknowledge; retry after Retry-After seconds"},
@@ -78,7 +81,7 @@ _VENDOR_BODY = {
     openapi_extra=_TAGREADS_BODY,
     summary="Publish a JSON array of TagRead v1",
 )
-async def post_reads(request: Request, res: ResourcesDep) -> Any:
+async def post_reads(request: Request, res: ResourcesDep, _key: ReadsWriter) -> Any:
     body = await _body(request)
     if isinstance(body, OrjsonResponse):
         return body
@@ -100,6 +103,7 @@ async def post_reads(request: Request, res: ResourcesDep) -> Any:
 async def post_impinj(
     request: Request,
     res: ResourcesDep,
+    _key: ReadsWriter,
     reader_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Any:
     body = await _body(request)
@@ -123,6 +127,7 @@ async def post_impinj(
 async def post_zebra(
     request: Request,
     res: ResourcesDep,
+    _key: ReadsWriter,
     reader_id: Annotated[str, Query(min_length=1, max_length=64)],
 ) -> Any:
     body = await _body(request)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api.auth import ScansWriter
 from api.intake import publish
 from api.ops import ResourcesDep
 from api.problems import problem
@@ -60,6 +61,8 @@ class ScansAccepted(BaseModel):
     status_code=202,
     response_model=ScansAccepted,
     responses={
+        401: {"description": "no valid API key"},
+        403: {"description": "the key lacks the scans:write scope"},
         409: {"description": "the first request with this Idempotency-Key is still running"},
         422: {"description": "invalid scan, or the key was used with another body"},
         503: {"description": "Kafka did not acknowledge; retry after Retry-After seconds"},
@@ -69,6 +72,7 @@ async def post_scans(
     request: Request,
     scans: ScanIn | list[ScanIn],
     res: ResourcesDep,
+    _key: ScansWriter,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     wait: Annotated[bool, Query(description="wait ≤ 2 s for the result")] = False,
 ) -> Any:

@@ -12,6 +12,7 @@ from tagtrail.cli.config import config_app
 from tagtrail.cli.consume import consume_command
 from tagtrail.cli.context import build_settings
 from tagtrail.cli.decode import decode_command
+from tagtrail.cli.keys import keys_app
 from tagtrail.cli.migrate import migrate_command
 from tagtrail.cli.serve import api_command
 from tagtrail.cli.stack import stack_app
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(config_app, name="config")
 app.add_typer(topics_app, name="topics")
+app.add_typer(keys_app, name="keys")
 simulate_app = typer.Typer(no_args_is_help=True, help="Simulated readers and scanners.")
 simulate_app.command("llrp-reader")(llrp_reader_command)
 app.add_typer(simulate_app, name="simulate")

@@ -1,5 +1,7 @@
 """tagtrail's PostgreSQL tables (SQLAlchemy Core). The schema itself changes only by Alembic."""
 
+from tracker.tables.access import api_keys
+
 from tracker.tables.custody import custodians, dispatch_lines, dispatches
 from tracker.tables.metadata import metadata
 from tracker.tables.plumbing import (
@@ -15,6 +17,7 @@ from tracker.tables.sites import read_points, sites, zones
 from tracker.tables.state import alert_rules, alerts, asset_events, asset_state, unknown_tags
 
 __all__ = [
+    "api_keys",
     "alert_rules",
     "alerts",
     "asset_events",

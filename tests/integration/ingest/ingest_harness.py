@@ -217,3 +217,18 @@ async def start_consumer_process(settings: Settings) -> asyncio.subprocess.Proce
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
+
+
+async def make_key(url: str, *scopes: str, sites: list[str] | None = None) -> str:
+    """An API key in this database, as `tagtrail keys create` makes one."""
+    from api.auth import new_key
+    from tracker.store.keys import insert_key
+
+    key_id, full_key, secret_digest = new_key()
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await insert_key(conn, key_id, "test", secret_digest, scopes, sites)
+    finally:
+        await engine.dispose()
+    return full_key

@@ -14,7 +14,7 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer
-from ingest_harness import T0, create_topics, fresh_database, scoped
+from ingest_harness import T0, create_topics, fresh_database, make_key, scoped
 
 from ingest.tagread import TagRead, decode_tagread, encode_tagread_batch
 from simulators.world import World
@@ -28,11 +28,19 @@ GRAI = "urn:epc:id:grai:0614141.12345.400"
 
 
 @contextlib.asynccontextmanager
-async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def api(settings: Settings, key: str | None = "admin") -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app; by default it carries an admin key made in this database."""
+    headers = {}
+    if key == "admin":
+        key = await make_key(settings.db_url(), "admin")
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
     app = create_api(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tt") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://tt", headers=headers
+        ) as client:
             yield client
 
 
@@ -204,3 +212,28 @@ async def test_wait_returns_the_state_the_consumer_applied(intake: Settings) -> 
     # As if on time: out to globex at +30 min, back home at +60 min.
     assert final[-1]["state"]["status"] == "in_service"
     assert final[-1]["state"]["custodian_id"] == f"site:{WORLD.site_id}"
+
+
+async def test_writes_need_a_key_with_the_right_scope(intake: Settings) -> None:
+    readers_key = await make_key(intake.db_url(), "reads:write")
+    scanner_key = await make_key(intake.db_url(), "scans:write")
+    dashboard_key = await make_key(intake.db_url(), "assets:read")
+    reads = [_read(0)]
+    scan = _scan("scan", 0)
+    async with api(intake, key=None) as anonymous:
+        assert (await anonymous.post("/v1/reads", json=reads)).status_code == 401
+        bad = await anonymous.post(
+            "/v1/scans", json=scan, headers={"Authorization": "Bearer tt_nope_nope"}
+        )
+        assert bad.status_code == 401
+        assert bad.headers["WWW-Authenticate"].startswith("Bearer")
+    async with api(intake, key=dashboard_key) as dashboard:
+        for path in ("/v1/reads", "/v1/reads/impinj", "/v1/reads/zebra?reader_id=x"):
+            assert (await dashboard.post(path, json=reads)).status_code == 403, path
+        assert (await dashboard.post("/v1/scans", json=scan)).status_code == 403
+    async with api(intake, key=readers_key) as readers:
+        assert (await readers.post("/v1/reads", json=reads)).status_code == 202
+        assert (await readers.post("/v1/scans", json=scan)).status_code == 403
+    async with api(intake, key=scanner_key) as scanner:
+        assert (await scanner.post("/v1/scans", json=scan)).status_code == 202
+        assert (await scanner.post("/v1/reads", json=reads)).status_code == 403

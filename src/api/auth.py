@@ -1,0 +1,110 @@
+"""API keys with scopes: `Authorization: Bearer tt_<id>_<secret>`.
+
+401 without a valid key, 403 with a key that lacks the scope. Only the secret's sha256 is
+stored. A verified key is cached for `CACHE_S` seconds so the hot read paths do not pay a
+database round trip per request; a revocation takes effect within that time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from api.ops import ResourcesDep
+from tracker.store.keys import find_key
+
+SCOPES = ("reads:write", "scans:write", "assets:read", "assets:write", "alerts:write", "admin")
+CACHE_S = 10.0
+_PREFIX = "tt_"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    key_id: str
+    name: str
+    scopes: frozenset[str]
+    sites: frozenset[str] | None  # None: every site
+
+    def may(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
+
+    def sees_site(self, site_id: str | None) -> bool:
+        return self.sites is None or site_id in self.sites
+
+
+def new_key() -> tuple[str, str, str]:
+    """(key id, full key to show once, sha256 of the secret to store)."""
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(24)
+    return key_id, f"{_PREFIX}{key_id}_{secret}", digest(secret)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_key(presented: str) -> tuple[str, str] | None:
+    if not presented.startswith(_PREFIX):
+        return None
+    key_id, sep, secret = presented[len(_PREFIX) :].partition("_")
+    return (key_id, secret) if sep and key_id and secret else None
+
+
+_cache: dict[str, tuple[float, Principal]] = {}
+
+
+async def authenticate(request: Request, res: ResourcesDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, presented = header.partition(" ")
+    parts = split_key(presented.strip()) if scheme.lower() == "bearer" else None
+    if parts is None:
+        raise _unauthorized("missing or malformed API key")
+    cached = _cache.get(presented)
+    if cached is not None and time.monotonic() - cached[0] < CACHE_S:
+        return cached[1]
+    async with res.engine.connect() as conn:
+        stored = await find_key(conn, parts[0])
+    if (
+        stored is None
+        or stored.revoked_at is not None
+        or not hmac.compare_digest(stored.secret_sha256, digest(parts[1]))
+    ):
+        _cache.pop(presented, None)
+        raise _unauthorized("unknown or revoked API key")
+    principal = Principal(
+        stored.id,
+        stored.name,
+        frozenset(stored.scopes),
+        frozenset(stored.sites) if stored.sites is not None else None,
+    )
+    _cache[presented] = (time.monotonic(), principal)
+    return principal
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="tagtrail"'})
+
+
+def require(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the caller's key, which must carry `scope` (or admin)."""
+    assert scope in SCOPES, scope
+
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not principal.may(scope):
+            raise HTTPException(403, f"this key lacks the {scope} scope")
+        return principal
+
+    return check
+
+
+ReadsWriter = Annotated[Principal, Depends(require("reads:write"))]
+ScansWriter = Annotated[Principal, Depends(require("scans:write"))]
+AssetsReader = Annotated[Principal, Depends(require("assets:read"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
