@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from simulators.handheld_cli import handheld_command
 from simulators.llrp.cli import llrp_reader_command
 from tagtrail import __version__
 from tagtrail.cli.config import config_app
@@ -29,6 +30,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
 simulate_app = typer.Typer(no_args_is_help=True, help="Simulated readers and scanners.")
 simulate_app.command("llrp-reader")(llrp_reader_command)
+simulate_app.command("handheld")(handheld_command)
 app.add_typer(simulate_app, name="simulate")
 app.command("migrate")(migrate_command)
 app.command("api")(api_command)
