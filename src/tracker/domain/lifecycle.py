@@ -73,7 +73,6 @@ _REAPPEARANCE: dict[Cue, Transition] = {
 _ROWS: dict[AssetStatus, dict[Cue, Transition]] = {
     _S.in_service: {
         _C.exited: Transition(_S.in_transit, _receiver),
-        _C.seen_on_site: Transition(_S.in_service, _home),
         # Seen at a custodian without a recorded exit: the door read was missed.
         _C.seen_external: Transition(_S.at_custodian, _receiver),
         _C.marked_missing: Transition(_S.missing, _keep),

@@ -123,7 +123,7 @@ def resolve_rule(
         if scope_id is None:
             continue
         for override in relevant:
-            if override.scope_id == scope_id:
+            if override.scope is scope and override.scope_id == scope_id:
                 rule = _overlay(rule, override)
     return rule
 

@@ -103,6 +103,16 @@ def test_leaving_on_a_new_dispatch_closes_the_one_whose_return_was_missed() -> N
     assert (after.dispatch_id, after.custodian_id, after.custody_since) == ("d-2", CARRIER, at(300))
 
 
+def test_an_asset_back_from_a_customer_unseen_can_leave_on_a_new_dispatch() -> None:
+    state, _ = run(fresh(), [portal(10, OUT, dispatch=DISPATCH), external(60)])
+    assert state.status is AssetStatus.at_custodian
+
+    after, events = run(state, [portal(300, OUT, dispatch=SECOND_DISPATCH)])
+
+    assert (after.status, after.custodian_id) == (AssetStatus.in_transit, CARRIER)
+    assert [t.return_seen for t in of_type(events, TurnaroundRecorded)] == [False]
+
+
 def test_a_new_dispatch_to_the_same_custodian_restarts_the_custody_clock() -> None:
     again_to_acme = replace(DISPATCH, dispatch_id="d-3")
     state, _ = run(fresh(), [portal(10, OUT, dispatch=DISPATCH)])
