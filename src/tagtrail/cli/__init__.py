@@ -15,6 +15,7 @@ from tagtrail.cli.context import build_settings
 from tagtrail.cli.decode import decode_command
 from tagtrail.cli.keys import keys_app
 from tagtrail.cli.migrate import migrate_command
+from tagtrail.cli.reader import llrp_command, run_command
 from tagtrail.cli.serve import api_command
 from tagtrail.cli.stack import stack_app
 from tagtrail.cli.topics import topics_app
@@ -28,6 +29,10 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(config_app, name="config")
 app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
+reader_app = typer.Typer(no_args_is_help=True, help="Fixed readers (LLRP; needs the llrp extra).")
+reader_app.command("llrp")(llrp_command)
+reader_app.command("run")(run_command)
+app.add_typer(reader_app, name="reader")
 simulate_app = typer.Typer(no_args_is_help=True, help="Simulated readers and scanners.")
 simulate_app.command("llrp-reader")(llrp_reader_command)
 simulate_app.command("handheld")(handheld_command)

@@ -1,7 +1,6 @@
 """tagtrail's PostgreSQL tables (SQLAlchemy Core). The schema itself changes only by Alembic."""
 
 from tracker.tables.access import api_keys
-
 from tracker.tables.custody import custodians, dispatch_lines, dispatches
 from tracker.tables.metadata import metadata
 from tracker.tables.plumbing import (
@@ -12,14 +11,15 @@ from tracker.tables.plumbing import (
     webhook_deliveries,
     webhooks,
 )
+from tracker.tables.readers import reader_health
 from tracker.tables.registry import asset_identifiers, asset_types, assets
 from tracker.tables.sites import read_points, sites, zones
 from tracker.tables.state import alert_rules, alerts, asset_events, asset_state, unknown_tags
 
 __all__ = [
-    "api_keys",
     "alert_rules",
     "alerts",
+    "api_keys",
     "asset_events",
     "asset_identifiers",
     "asset_state",
@@ -34,6 +34,7 @@ __all__ = [
     "outbox",
     "presences",
     "read_points",
+    "reader_health",
     "sites",
     "unknown_tags",
     "webhook_deliveries",
