@@ -18,6 +18,7 @@ from tagtrail.cli.migrate import migrate_command
 from tagtrail.cli.reader import llrp_command, run_command
 from tagtrail.cli.serve import api_command
 from tagtrail.cli.stack import stack_app
+from tagtrail.cli.sweep import sweep_command
 from tagtrail.cli.topics import topics_app
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.command("migrate")(migrate_command)
 app.command("api")(api_command)
 app.command("decode")(decode_command)
 app.command("consume")(consume_command)
+app.command("sweep")(sweep_command)
 
 
 def _print_version(value: bool) -> None:

@@ -63,6 +63,15 @@ async def resolve_tags(conn: AsyncConnection, tags: list[str]) -> dict[str, str]
     return {str(value): str(asset_id) for value, asset_id in rows}
 
 
+# An asset never observed has no row to lock: give it its default row first, so a sweeper
+# that marks it missing meanwhile waits for us (or we read what it wrote) instead of being
+# overwritten.
+_ENSURE_ROWS_SQL = text("""
+INSERT INTO asset_state (asset_id, status, site_id, custodian_id)
+SELECT a.id, 'in_service', a.home_site_id, 'site:' || a.home_site_id
+FROM assets a WHERE a.id = ANY(:ids) ORDER BY a.id
+ON CONFLICT (asset_id) DO NOTHING
+""")
 _LOCK_SQL = text(
     "SELECT asset_id FROM asset_state WHERE asset_id = ANY(:ids) ORDER BY asset_id FOR UPDATE"
 )
@@ -80,6 +89,7 @@ async def load_states(conn: AsyncConnection, asset_ids: list[str]) -> dict[str, 
         return {}
     # Lock the rows this batch will rewrite (in one order, so consumers never deadlock): a
     # sweeper or an API action on the same asset waits for us, or we read its result.
+    await conn.execute(_ENSURE_ROWS_SQL, {"ids": sorted(asset_ids)})
     await conn.execute(_LOCK_SQL, {"ids": sorted(asset_ids)})
     states: dict[str, AssetState] = {}
     for row in await conn.execute(_STATE_SQL, {"ids": asset_ids}):

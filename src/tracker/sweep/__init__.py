@@ -1,0 +1,8 @@
+"""The sweeper: time-based alert rules (overdue_return, not_seen, lost) as set-based SQL.
+
+`tagtrail sweep` calls `sweep(conn, now)` in a loop; any number of sweepers may run at once.
+"""
+
+from tracker.sweep.run import TIME_RULES, RuleOutcome, SweepReport, sweep, sweep_observation_id
+
+__all__ = ["TIME_RULES", "RuleOutcome", "SweepReport", "sweep", "sweep_observation_id"]
