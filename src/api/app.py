@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import intake, ops, problems, readers, scans
+from api import intake, ops, problems, readers, risk, scans
 from api.resources import ResourcesFactory
 from api.responses import OrjsonResponse
 
@@ -31,4 +31,5 @@ def create_app(open_resources: ResourcesFactory) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(scans.router)
     app.include_router(readers.router)
+    app.include_router(risk.router)
     return app
