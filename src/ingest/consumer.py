@@ -27,7 +27,7 @@ from ingest.pipeline import BatchResult, PartitionState, process_batch
 from ingest.publisher import Publisher
 from ingest.records import TICK_HEADER
 from ingest.resolve import ReadPointIndex, TagResolver
-from tracker.store import record_unknown_tags, save
+from tracker.store import record_audit_scans, record_unknown_tags, save
 
 log = structlog.get_logger("tagtrail.consume")
 TRANSIENT = (SQLAlchemyError, OSError, KafkaError, TimeoutError, FencedError)
@@ -171,6 +171,7 @@ class TrackerConsumer:
                 await self._dlq.send_all(result.dead)
             await save(conn, result.writes)
             await record_unknown_tags(conn, list(result.unknown.values()))
+            await record_audit_scans(conn, result.audit_scans)
             for partition, end in sorted(result.ends.items()):
                 state = self.partitions[partition]
                 upserts, deletes = state.smoother.drain_changes()

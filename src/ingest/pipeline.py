@@ -23,7 +23,7 @@ from ingest.offsets import PartitionPosition
 from ingest.records import Read, Tick, classify, from_us, to_us
 from ingest.resolve import ReadPointIndex, TagResolver
 from ingest.smoothing import Sighting, Smoothed, Smoother
-from tracker.store import BatchWrites, UnknownTagSeen
+from tracker.store import AuditScan, BatchWrites, UnknownTagSeen
 
 Classified = tuple[ConsumerRecord[bytes, bytes], Read | Tick | DeadLetter]
 
@@ -42,6 +42,7 @@ class BatchResult:
     writes: BatchWrites = field(default_factory=BatchWrites)
     unknown: dict[str, UnknownTagSeen] = field(default_factory=dict)
     dead: list[DeadLetter] = field(default_factory=list)
+    audit_scans: list[AuditScan] = field(default_factory=list)
     ends: dict[int, PartitionPosition] = field(default_factory=dict)
     records: int = 0
     oldest_record_at: datetime | None = None
@@ -96,6 +97,18 @@ class _PartitionPass:
             return
         if read_point.role == "handheld":
             self.outputs.append(Pending.handheld(asset_id, item, read_point))
+            if read.action == "audit":
+                self.result.audit_scans.append(
+                    AuditScan(
+                        read.read_id,
+                        asset_id,
+                        read_point.site_id,
+                        read_point.zone_id,
+                        read.reader_id,
+                        read.operator,
+                        item.seen_at,
+                    )
+                )
             self._smoothed(self.state.smoother.advance(seen_us), item.record_at)
             return
         self.result.writes.see(asset_id, item.seen_at, read_point.id)

@@ -1,5 +1,6 @@
 """Reading and writing the tracker's tables in batches (asyncpg through SQLAlchemy Core)."""
 
+from tracker.store.audits import AuditScan, record_audit_scans
 from tracker.store.loads import (
     ReadPointRecord,
     load_open_dispatches,
@@ -16,6 +17,7 @@ from tracker.store.writes import OUTBOX_KINDS, BatchWrites, save
 
 __all__ = [
     "OUTBOX_KINDS",
+    "AuditScan",
     "BatchWrites",
     "Enrolment",
     "ReadPointRecord",
@@ -25,6 +27,7 @@ __all__ = [
     "load_read_points",
     "load_states",
     "read_points_version",
+    "record_audit_scans",
     "record_unknown_tags",
     "resolve_tags",
     "save",

@@ -221,6 +221,7 @@ _LEFT = text("""
 UPDATE dispatch_lines SET left_at = :at
 WHERE dispatch_id = :dispatch AND asset_id = :asset AND left_at IS NULL
 """)
+_TRIP = text("UPDATE asset_state SET trips = trips + 1 WHERE asset_id = :asset")
 _RETURNED = text("""
 WITH line AS (
     UPDATE dispatch_lines SET returned_at = :at, returned_by = :by,
@@ -243,6 +244,7 @@ async def _update_dispatch_lines(conn: AsyncConnection, events: Sequence[Event])
                 {"at": event.occurred_at, "dispatch": event.dispatch_id, "asset": event.asset_id},
             )
         elif isinstance(event, TurnaroundRecorded):
+            await conn.execute(_TRIP, {"asset": event.asset_id})  # replacement by trip count
             await conn.execute(
                 _RETURNED,
                 {

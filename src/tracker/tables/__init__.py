@@ -1,6 +1,7 @@
 """tagtrail's PostgreSQL tables (SQLAlchemy Core). The schema itself changes only by Alembic."""
 
 from tracker.tables.access import api_keys
+from tracker.tables.audits import audit_scans
 from tracker.tables.custody import custodians, dispatch_lines, dispatches
 from tracker.tables.metadata import metadata
 from tracker.tables.plumbing import (
@@ -25,6 +26,7 @@ __all__ = [
     "asset_state",
     "asset_types",
     "assets",
+    "audit_scans",
     "consumer_offsets",
     "custodians",
     "dispatch_lines",

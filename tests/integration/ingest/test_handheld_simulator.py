@@ -66,8 +66,11 @@ async def test_scanner_app_retries_and_backlog(base_settings: Settings) -> None:
                 "WHERE asset_id = $1 AND kind = 'custody_transferred' ORDER BY occurred_at",
                 crate.id,
             )
+            audited = await conn.fetch("SELECT asset_id, site_id, seen_at FROM audit_scans")
         finally:
             await conn.close()
+    assert [tuple(row) for row in audited] == [
+        (other.id, WORLD.site_id, T0 + timedelta(hours=2, minutes=1))]
     assert out is not None
     assert out["results"][0]["state"]["custodian_id"] == "acme"
     assert device.sent_requests == 3  # lost answer + retry, then one backlog upload
