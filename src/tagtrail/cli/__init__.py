@@ -9,6 +9,7 @@ import typer
 from simulators.handheld_cli import handheld_command
 from simulators.llrp.cli import llrp_reader_command
 from tagtrail import __version__
+from tagtrail.cli.assets import assets_import_command
 from tagtrail.cli.config import config_app
 from tagtrail.cli.consume import consume_command
 from tagtrail.cli.context import build_settings
@@ -17,6 +18,7 @@ from tagtrail.cli.keys import keys_app
 from tagtrail.cli.migrate import migrate_command
 from tagtrail.cli.reader import llrp_command, run_command
 from tagtrail.cli.serve import api_command
+from tagtrail.cli.sites import sites_apply_command
 from tagtrail.cli.stack import stack_app
 from tagtrail.cli.sweep import sweep_command
 from tagtrail.cli.topics import topics_app
@@ -30,6 +32,12 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(config_app, name="config")
 app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
+sites_app = typer.Typer(no_args_is_help=True, help="Sites, zones, doors and read points as code.")
+sites_app.command("apply")(sites_apply_command)
+app.add_typer(sites_app, name="sites")
+assets_app = typer.Typer(no_args_is_help=True, help="The asset registry.")
+assets_app.command("import")(assets_import_command)
+app.add_typer(assets_app, name="assets")
 reader_app = typer.Typer(no_args_is_help=True, help="Fixed readers (LLRP; needs the llrp extra).")
 reader_app.command("llrp")(llrp_command)
 reader_app.command("run")(run_command)
