@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import intake, ops, problems, readers, risk, scans
+from api import alerts, assets, intake, ops, problems, readers, risk, scans, stream
 from api.resources import ResourcesFactory
 from api.responses import OrjsonResponse
 
@@ -32,4 +32,7 @@ def create_app(open_resources: ResourcesFactory) -> FastAPI:
     app.include_router(scans.router)
     app.include_router(readers.router)
     app.include_router(risk.router)
+    app.include_router(assets.router)
+    app.include_router(alerts.router)
+    app.include_router(stream.router)
     return app

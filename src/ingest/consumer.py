@@ -169,7 +169,6 @@ class TrackerConsumer:
             )
             if result.dead:
                 await self._dlq.send_all(result.dead)
-            await save(conn, result.writes)
             await record_unknown_tags(conn, list(result.unknown.values()))
             await record_audit_scans(conn, result.audit_scans)
             for partition, end in sorted(result.ends.items()):
@@ -184,6 +183,7 @@ class TrackerConsumer:
                     [_presence_key(k) for k in deletes],
                 )
                 await advance(conn, cfg.group, cfg.topic, state.position, end)
+            await save(conn, result.writes)  # last: its event insert locks until commit
         return result
 
     def _after_commit(self, result: BatchResult, started: float) -> None:

@@ -51,12 +51,19 @@ class BatchWrites:
             self.sightings[asset_id] = (seen_at, read_point_id)
 
 
+# Held from the event insert to the commit by every writer of asset_events, so event ids
+# become visible in commit order: a reader (the SSE stream, Last-Event-ID) that has seen id N
+# never later finds a smaller id appear. Writers insert events last, just before committing.
+EVENTS_LOCK = 7_234_001
+
+
 async def save(conn: AsyncConnection, writes: BatchWrites) -> None:
+    """Call last in the transaction: the events insert takes EVENTS_LOCK until commit."""
     await _upsert_states(conn, list(writes.states.values()))
     await _record_sightings(conn, writes.sightings)
-    await _insert_events(conn, writes.events)
     await _apply_alerts(conn, writes.events, writes.states)
     await _update_dispatch_lines(conn, writes.events)
+    await _insert_events(conn, writes.events)
 
 
 _UPSERT_STATES = text("""
@@ -149,6 +156,7 @@ ORDER BY id
 async def _insert_events(conn: AsyncConnection, events: Sequence[Event]) -> None:
     if not events:
         return
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK})
     clamped = {e.observation_id for e in events if isinstance(e, ClockClamped)}
     payloads = [event_payload(e) for e in events]
     await conn.execute(

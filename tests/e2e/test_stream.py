@@ -1,0 +1,163 @@
+"""GET /v1/stream from a real API process: a client that reconnects with Last-Event-ID gets
+exactly the events after the last one it saw, and new events arrive live."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from sqlalchemy import text
+
+from api.auth import new_key
+from tagtrail.settings import Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _insert_events(settings: Settings, kinds: list[str], site: str = "dc1") -> None:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def run() -> None:
+        engine = create_async_engine(settings.db_url())
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT pg_advisory_xact_lock(7234001)"))
+            for kind in kinds:
+                await conn.execute(
+                    text(
+                        "INSERT INTO asset_events (asset_id, kind, occurred_at, site_id, payload) "
+                        "VALUES ('stream-crate', :kind, :now, :site, '{}')"
+                    ),
+                    {"kind": kind, "now": datetime.now(UTC), "site": site},
+                )
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
+def _make_key(settings: Settings) -> str:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from tracker.store.keys import insert_key
+
+    key_id, full_key, digest = new_key()
+
+    async def run() -> None:
+        engine = create_async_engine(settings.db_url())
+        async with engine.begin() as conn:
+            await insert_key(conn, key_id, "stream", digest, ["assets:read"], None)
+        await engine.dispose()
+
+    asyncio.run(run())
+    return full_key
+
+
+@pytest.fixture(scope="module")
+def api(settings: Settings) -> Iterator[tuple[str, str]]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TAGTRAIL_DATABASE_URL": settings.db_url(),
+        "TAGTRAIL_KAFKA_BOOTSTRAP": settings.bootstrap_servers(),
+        "TAGTRAIL_LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tagtrail", "api", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "API did not come up"
+                time.sleep(0.2)
+        yield base, _make_key(settings)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _read_events(
+    base: str,
+    key: str,
+    count: int,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+    during: Any = None,
+) -> list[dict[str, Any]]:
+    """Open the stream, optionally do something once connected, read `count` events."""
+    events: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+    with httpx.stream(
+        "GET",
+        f"{base}/v1/stream",
+        params=params,
+        timeout=20,
+        headers={"Authorization": f"Bearer {key}", **(headers or {})},
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        if during is not None:
+            during()
+        for line in response.iter_lines():
+            if line.startswith(("id:", "event:", "data:")):
+                field, _, value = line.partition(":")
+                current[field] = value.strip()
+            elif line == "" and "id" in current:
+                events.append({**current, "data": orjson.loads(current["data"])})
+                current = {}
+                if len(events) == count:
+                    break
+    return events
+
+
+def test_resume_after_last_event_id_and_live_delivery(
+    api: tuple[str, str], settings: Settings
+) -> None:
+    base, key = api
+    _insert_events(
+        settings,
+        ["asset_moved", "asset_left_site", "alert_raised", "custody_transferred", "asset_arrived"],
+    )
+    first = _read_events(base, key, 3, params={"after": "0"})
+    assert [e["event"] for e in first] == ["asset_moved", "asset_left_site", "alert_raised"]
+    ids = [int(e["id"]) for e in first]
+    assert ids == sorted(ids)
+    # A dashboard that lost its connection reconnects with the last id it saw.
+    resumed = _read_events(base, key, 2, headers={"Last-Event-ID": str(ids[-1])})
+    assert [e["event"] for e in resumed] == ["custody_transferred", "asset_arrived"]
+    assert int(resumed[0]["id"]) > ids[-1]
+    # Connected from "now": only what happens afterwards, as it happens.
+    live = _read_events(base, key, 1, during=lambda: _insert_events(settings, ["asset_moved"]))
+    assert live[0]["event"] == "asset_moved"
+    assert int(live[0]["id"]) > int(resumed[-1]["id"])
+    alerts_only = _read_events(base, key, 1, params={"after": "0", "kinds": "alert_raised"})
+    assert alerts_only[0]["data"]["kind"] == "alert_raised"
+
+
+def test_stream_needs_a_key(api: tuple[str, str]) -> None:
+    base, _ = api
+    assert httpx.get(f"{base}/v1/stream", timeout=5).status_code == 401
