@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
 from api.auth import AssetsReader, Principal, require
@@ -22,6 +22,8 @@ from tracker.store.alert_views import (
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 AlertsWriter = Annotated[Principal, Depends(require("alerts:write"))]
+BIGINT_MAX = 2**63 - 1
+AlertId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]
 
 
 class AlertPublic(BaseModel):
@@ -61,7 +63,7 @@ async def get_alerts(
     site: str | None = None,
     custodian: str | None = None,
     asset: str | None = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AlertPage:
     f = AlertFilter(
@@ -106,7 +108,7 @@ async def _act(
     responses={401: {}, 403: {}, 404: {}, 409: {"description": "not open"}},
 )
 async def ack_alert(
-    res: ResourcesDep, key: AlertsWriter, alert_id: int, action: AlertAction
+    res: ResourcesDep, key: AlertsWriter, alert_id: AlertId, action: AlertAction
 ) -> AlertPublic:
     return await _act(res, key, alert_id, action, ack=True)
 
@@ -117,6 +119,6 @@ async def ack_alert(
     responses={401: {}, 403: {}, 404: {}, 409: {"description": "already resolved"}},
 )
 async def resolve_alert(
-    res: ResourcesDep, key: AlertsWriter, alert_id: int, action: AlertAction
+    res: ResourcesDep, key: AlertsWriter, alert_id: AlertId, action: AlertAction
 ) -> AlertPublic:
     return await _act(res, key, alert_id, action, ack=False)

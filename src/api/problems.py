@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.responses import OrjsonResponse
@@ -43,6 +45,65 @@ async def _http_problem(_: Request, exc: Exception) -> OrjsonResponse:
     return response
 
 
+async def _data_problem(_: Request, exc: Exception) -> OrjsonResponse:
+    # Input the route's own checks let through but the database refused as data (a number
+    # out of range, an impossible date): the client's fault, said as such, never a 500.
+    assert isinstance(exc, DBAPIError)
+    if exc.orig is not None and type(exc.orig).__name__ in _DATA_ERRORS:
+        return problem(422, "Invalid value", str(exc.orig).splitlines()[0])
+    raise exc
+
+
+_DATA_ERRORS = {
+    "DataError",
+    "NumericValueOutOfRangeError",
+    "InvalidDatetimeFormatError",
+    "DatetimeFieldOverflowError",
+    "InvalidTextRepresentationError",
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "field": {"type": ["string", "null"]},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every error response of every operation is problem+json, and a malformed body is 400."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem_content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "malformed request body"})
+            for code, response in responses.items():
+                if code.startswith(("4", "5")):
+                    response.setdefault("description", "problem details")
+                    response["content"] = problem_content
+    return schema
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
+    app.add_exception_handler(DBAPIError, _data_problem)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(
+                get_openapi(
+                    title=app.title, version=app.version, summary=app.summary, routes=app.routes
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -41,7 +41,7 @@ async def stream(
         str | None, Query(max_length=500, description="comma-separated event kinds")
     ] = None,
     site: Annotated[str | None, Query(max_length=64)] = None,
-    after: Annotated[int | None, Query(ge=0)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> EventSourceResponse:
     sites = sorted(key.sites) if key.sites is not None else None
@@ -52,7 +52,10 @@ async def stream(
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
+    # A Last-Event-ID this API never gave out (not a bigint) starts the stream from now.
+    if value is None or not value.isdigit() or int(value) > 2**63 - 1:
+        return None
+    return int(value)
 
 
 async def _events(

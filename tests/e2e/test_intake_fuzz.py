@@ -3,21 +3,14 @@ clear 2xx/4xx (problem+json for errors), never a 5xx other than Kafka's 503."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from e2e_harness import RunningApi
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from api.auth import new_key
-from tagtrail.settings import Settings
 
 json_values = st.recursive(
     st.none()
@@ -62,57 +55,14 @@ ENDPOINTS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
-def api_client(settings_for_e2e: tuple[Settings, str]) -> Iterator[httpx.Client]:
-    configured, key = settings_for_e2e
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TAGTRAIL_DATABASE_URL": configured.db_url(),
-        "TAGTRAIL_KAFKA_BOOTSTRAP": configured.bootstrap_servers(),
-        "TAGTRAIL_TOPIC_READS": configured.topic_reads,
-        "TAGTRAIL_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tagtrail", "api", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", timeout=15, headers={"Authorization": f"Bearer {key}"}
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                client.get("/healthz")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "API did not come up"
-                time.sleep(0.2)
+def api_client(running_api: RunningApi) -> Iterator[httpx.Client]:
+    with httpx.Client(
+        base_url=running_api.base_url,
+        timeout=15,
+        headers={"Authorization": f"Bearer {running_api.admin_key}"},
+    ) as client:
         yield client
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=15)
-
-
-@pytest.fixture(scope="module")
-async def settings_for_e2e(settings: Settings, engine: Any) -> tuple[Settings, str]:
-    from tracker.store.keys import insert_key
-
-    key_id, full_key, digest = new_key()
-    async with engine.begin() as conn:
-        await insert_key(conn, key_id, "fuzz", digest, ["admin"], None)
-    return settings, full_key
 
 
 @settings(

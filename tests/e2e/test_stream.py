@@ -3,29 +3,16 @@ exactly the events after the last one it saw, and new events arrive live."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from e2e_harness import RunningApi
 from sqlalchemy import text
 
-from api.auth import new_key
 from tagtrail.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _insert_events(settings: Settings, kinds: list[str], site: str = "dc1") -> None:
@@ -50,54 +37,9 @@ def _insert_events(settings: Settings, kinds: list[str], site: str = "dc1") -> N
     asyncio.run(run())
 
 
-def _make_key(settings: Settings) -> str:
-    import asyncio
-
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from tracker.store.keys import insert_key
-
-    key_id, full_key, digest = new_key()
-
-    async def run() -> None:
-        engine = create_async_engine(settings.db_url())
-        async with engine.begin() as conn:
-            await insert_key(conn, key_id, "stream", digest, ["assets:read"], None)
-        await engine.dispose()
-
-    asyncio.run(run())
-    return full_key
-
-
 @pytest.fixture(scope="module")
-def api(settings: Settings) -> Iterator[tuple[str, str]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TAGTRAIL_DATABASE_URL": settings.db_url(),
-        "TAGTRAIL_KAFKA_BOOTSTRAP": settings.bootstrap_servers(),
-        "TAGTRAIL_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tagtrail", "api", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "API did not come up"
-                time.sleep(0.2)
-        yield base, _make_key(settings)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+def api(running_api: RunningApi) -> tuple[str, str]:
+    return running_api.base_url, running_api.admin_key
 
 
 def _read_events(
