@@ -22,6 +22,7 @@ from tagtrail.cli.sites import sites_apply_command
 from tagtrail.cli.stack import stack_app
 from tagtrail.cli.sweep import sweep_command
 from tagtrail.cli.topics import topics_app
+from tagtrail.cli.webhooks import webhooks_app
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -32,6 +33,7 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(config_app, name="config")
 app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
+app.add_typer(webhooks_app, name="webhooks")
 sites_app = typer.Typer(no_args_is_help=True, help="Sites, zones, doors and read points as code.")
 sites_app.command("apply")(sites_apply_command)
 app.add_typer(sites_app, name="sites")

@@ -9,6 +9,7 @@ from tracker.tables.plumbing import (
     idempotency_keys,
     outbox,
     presences,
+    webhook_attempts,
     webhook_deliveries,
     webhooks,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "reader_health",
     "sites",
     "unknown_tags",
+    "webhook_attempts",
     "webhook_deliveries",
     "webhooks",
     "zones",

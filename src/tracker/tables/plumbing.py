@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -14,11 +15,12 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from tracker.tables.metadata import created_at, metadata
+from tracker.tables.metadata import created_at, metadata, one_of
 
 consumer_offsets = Table(
     "consumer_offsets",
@@ -75,6 +77,9 @@ webhooks = Table(
     created_at(),
 )
 
+# cancelled: the subscription was removed before the event got through.
+DELIVERY_STATUSES = ("pending", "delivered", "failed", "cancelled")
+
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,
@@ -90,6 +95,31 @@ webhook_deliveries = Table(
     Column("last_error", Text, nullable=True),
     Column("delivered_at", DateTime(timezone=True), nullable=True),
     Index(None, "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    CheckConstraint(one_of("status", DELIVERY_STATUSES), name="status"),
+    # Fan-out may meet an outbox row twice (a retried batch): one delivery per subscription.
+    UniqueConstraint("webhook_id", "outbox_id"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    # The delivery log: one row per POST, whatever came of it (webhook_deliveries keeps only
+    # the last outcome).
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column(
+        "delivery_id",
+        BigInteger,
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("attempt", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    # When the delivery is due again; NULL when this attempt ended it (delivered or failed).
+    Column("retry_at", DateTime(timezone=True), nullable=True),
+    Index(None, "delivery_id", "attempt"),
 )
 
 idempotency_keys = Table(
