@@ -15,7 +15,9 @@ from simulators.llrp.sightings import make_sighting
 
 
 async def play(
-    reads: Iterable[TagRead], simulators: Mapping[str, ReaderSimulator], speed: float = 0.0,
+    reads: Iterable[TagRead],
+    simulators: Mapping[str, ReaderSimulator],
+    speed: float = 0.0,
     step_s: float = 0.05,
 ) -> int:
     """Report every read of a reader we simulate; returns how many were handed over."""
@@ -38,7 +40,9 @@ async def play(
 def _flush(pending: dict[str, list[TagRead]], simulators: Mapping[str, ReaderSimulator]) -> None:
     for reader_id, reads in pending.items():
         simulators[reader_id].see_many(
-            make_sighting(r.tag, r.antenna or 1, r.rssi if r.rssi is not None else -60.0,
-                          r.count, r.seen_at)
-            for r in reads)
+            make_sighting(
+                r.tag, r.antenna or 1, r.rssi if r.rssi is not None else -60.0, r.count, r.seen_at
+            )
+            for r in reads
+        )
     pending.clear()

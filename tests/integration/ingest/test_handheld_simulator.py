@@ -70,7 +70,8 @@ async def test_scanner_app_retries_and_backlog(base_settings: Settings) -> None:
         finally:
             await conn.close()
     assert [tuple(row) for row in audited] == [
-        (other.id, WORLD.site_id, T0 + timedelta(hours=2, minutes=1))]
+        (other.id, WORLD.site_id, T0 + timedelta(hours=2, minutes=1))
+    ]
     assert out is not None
     assert out["results"][0]["state"]["custodian_id"] == "acme"
     assert device.sent_requests == 3  # lost answer + retry, then one backlog upload
