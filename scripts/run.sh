@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The README's main-job command: set up, start the real stack, migrate, serve the API.
+# The README's main-job command: set up everything, start the real stack, and run the demo —
+# a day of returnable crates through LLRP readers, handhelds, Kafka, the consumer and the
+# sweeper, compared with its ground truth — then keep the API and dashboard up until Ctrl-C.
+# Extra arguments go to `tagtrail demo` (e.g. --exit, --json, --assets 20000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 .venv/bin/tagtrail stack up
 .venv/bin/tagtrail migrate
-echo "API on http://127.0.0.1:${TAGTRAIL_API_PORT:-8000} (Ctrl-C stops it; 'tagtrail stack down' stops the stack)"
-exec .venv/bin/tagtrail api "$@"
+exec .venv/bin/tagtrail demo "$@"

@@ -8,6 +8,7 @@ from functools import cached_property
 
 from epcpy.epc_schemes.grai import GRAI, GRAIFilterValue
 from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tracker.tables import (
@@ -125,7 +126,7 @@ async def seed(conn: AsyncConnection, world: World) -> None:
     )
     await conn.execute(insert(read_points), point_rows)
     await conn.execute(
-        insert(custodians),
+        pg_insert(custodians).on_conflict_do_nothing(),
         [
             {
                 "id": f"site:{site}",
@@ -147,7 +148,7 @@ async def seed(conn: AsyncConnection, world: World) -> None:
         ],
     )
     await conn.execute(
-        insert(asset_types).values(
+        pg_insert(asset_types).on_conflict_do_nothing().values(
             id=world.asset_type,
             name="Returnable crate 60x40",
             replacement_value=42.50,

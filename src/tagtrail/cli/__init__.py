@@ -14,6 +14,7 @@ from tagtrail.cli.config import config_app
 from tagtrail.cli.consume import consume_command
 from tagtrail.cli.context import build_settings
 from tagtrail.cli.decode import decode_command
+from tagtrail.cli.demo import demo_command
 from tagtrail.cli.keys import keys_app
 from tagtrail.cli.migrate import migrate_command
 from tagtrail.cli.reader import llrp_command, run_command
@@ -53,6 +54,7 @@ app.command("api")(api_command)
 app.command("decode")(decode_command)
 app.command("consume")(consume_command)
 app.command("sweep")(sweep_command)
+app.command("demo")(demo_command)
 
 
 def _print_version(value: bool) -> None:

@@ -1,0 +1,1 @@
+"""`tagtrail demo`: the main job — a day of returnable crates through every real piece."""

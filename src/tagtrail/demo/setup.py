@@ -1,0 +1,107 @@
+"""The demo's own database and topics, its network, its dispatches and its keys."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from api.auth import new_key
+from ingest.topics import ensure_topics, reads_topics
+from simulators.scenario import Dispatch
+from simulators.world import World, seed
+from tagtrail.migrate import upgrade
+from tagtrail.settings import Settings
+from tracker.store.keys import insert_key
+
+DEMO_DATABASE_PREFIX = "tagtrail_demo_"
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def fresh_demo_settings(base: Settings) -> Settings:
+    """A database and topics of this run's own, so the demo never touches the main database.
+    Earlier demos' databases are dropped (FORCE also cuts off any process a crashed demo left
+    behind, so it cannot write into this run)."""
+    run = uuid.uuid4().hex[:6]
+    database = f"{DEMO_DATABASE_PREFIX}{run}"
+    admin = await asyncpg.connect(_dsn(base.db_url()))
+    try:
+        for (old,) in await admin.fetch(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'tagtrail\\_demo%'"
+        ):
+            await admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await admin.close()
+    url = make_url(base.db_url()).set(database=database).render_as_string(hide_password=False)
+    await asyncio.to_thread(upgrade, url)
+    settings = base.model_copy(
+        update={
+            "database_url": SecretStr(url),
+            "topic_reads": f"tagtrail.demo.{run}.reads",
+            "topic_dlq": f"tagtrail.demo.{run}.reads.dlq",
+            "consumer_group": f"tagtrail-demo-{run}",
+            "tick_s": 2.0,
+        }
+    )
+    await ensure_topics(
+        settings.kafka_client_options(),
+        reads_topics(
+            settings.topic_reads,
+            settings.topic_dlq,
+            settings.reads_partitions,
+            settings.topic_replication,
+        ),
+    )
+    return settings
+
+
+async def seed_network(
+    settings: Settings, worlds: list[World], dispatches: list[Dispatch], from_site: str
+) -> None:
+    engine = create_async_engine(settings.db_url())
+    try:
+        async with engine.begin() as conn:
+            for world in worlds:
+                await seed(conn, world)
+        conn_raw = await asyncpg.connect(_dsn(settings.db_url()))
+        try:
+            await conn_raw.executemany(
+                "INSERT INTO dispatches (id, custodian_id, from_site_id, expected_return_at) "
+                "VALUES ($1, $2, $3, $4)",
+                [(d.id, d.custodian_id, from_site, d.expected_return_at) for d in dispatches],
+            )
+            await conn_raw.executemany(
+                "INSERT INTO dispatch_lines (dispatch_id, asset_id) VALUES ($1, $2)",
+                [(d.id, asset_id) for d in dispatches for asset_id in d.asset_ids],
+            )
+        finally:
+            await conn_raw.close()
+    finally:
+        await engine.dispose()
+
+
+async def make_keys(settings: Settings) -> dict[str, str]:
+    """A key for the simulated handhelds and a read-only one to give the person watching."""
+    engine = create_async_engine(settings.db_url())
+    keys = {}
+    try:
+        async with engine.begin() as conn:
+            for name, scopes in (
+                ("demo-handhelds", ["scans:write"]),
+                ("demo-dashboard", ["assets:read"]),
+                ("demo-operator", ["assets:read", "alerts:write"]),
+            ):
+                key_id, full_key, digest = new_key()
+                await insert_key(conn, key_id, name, digest, scopes, None)
+                keys[name] = full_key
+    finally:
+        await engine.dispose()
+    return keys
