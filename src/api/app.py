@@ -7,7 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import alerts, assets, intake, ops, problems, readers, risk, scans, stream
+from api import (
+    alerts,
+    assets,
+    config,
+    custody,
+    intake,
+    ops,
+    problems,
+    readers,
+    registry,
+    risk,
+    scans,
+    stream,
+)
 from api.resources import ResourcesFactory
 from api.responses import OrjsonResponse
 
@@ -35,4 +48,7 @@ def create_app(open_resources: ResourcesFactory) -> FastAPI:
     app.include_router(assets.router)
     app.include_router(alerts.router)
     app.include_router(stream.router)
+    app.include_router(registry.router)
+    app.include_router(custody.router)
+    app.include_router(config.router)
     return app

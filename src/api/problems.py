@@ -92,7 +92,16 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+async def _refuse_nul(request: Request, call_next: Any) -> Any:
+    # PostgreSQL text cannot hold NUL: no identifier, filter or id contains one, so a URL that
+    # does is a bad request here rather than a database error later.
+    if "\x00" in request.url.path or "%00" in request.url.query:
+        return problem(422, "Invalid character", "NUL is not allowed in a URL", field="url")
+    return await call_next(request)
+
+
 def install(app: FastAPI) -> None:
+    app.middleware("http")(_refuse_nul)
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(DBAPIError, _data_problem)
