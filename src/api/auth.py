@@ -3,6 +3,9 @@
 401 without a valid key, 403 with a key that lacks the scope. Only the secret's sha256 is
 stored. A verified key is cached for `CACHE_S` seconds so the hot read paths do not pay a
 database round trip per request; a revocation takes effect within that time.
+
+GET /v1/stream alone also takes the key as `?key=` (`authenticate_stream`), because a browser's
+EventSource cannot send an Authorization header; every other route reads the header only.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 
 from api.ops import ResourcesDep
 from tracker.store.keys import find_key
@@ -63,7 +66,29 @@ _cache: dict[str, tuple[float, Principal]] = {}
 async def authenticate(request: Request, res: ResourcesDep) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
-    parts = split_key(presented.strip()) if scheme.lower() == "bearer" else None
+    return await _verify(presented.strip() if scheme.lower() == "bearer" else "", res)
+
+
+async def authenticate_stream(
+    request: Request,
+    res: ResourcesDep,
+    key: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="the API key, for clients that cannot send headers (a browser's "
+            "EventSource); the Authorization header wins when both are given",
+        ),
+    ] = None,
+) -> Principal:
+    """The header, or else `?key=`: for the SSE stream only."""
+    if "authorization" in request.headers or key is None:
+        return await authenticate(request, res)
+    return await _verify(key.strip(), res)
+
+
+async def _verify(presented: str, res: ResourcesDep) -> Principal:
+    parts = split_key(presented)
     if parts is None:
         raise _unauthorized("missing or malformed API key")
     cached = _cache.get(presented)
@@ -92,19 +117,24 @@ def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="tagtrail"'})
 
 
-def require(scope: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency: the caller's key, which must carry `scope` (or admin)."""
+def require(
+    scope: str, via: Callable[..., Awaitable[Principal]] = authenticate
+) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the caller's key (read by `via`), which must carry `scope` (or admin)."""
     assert scope in SCOPES, scope
 
-    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    # A default, not an Annotated hint: `via` is local, and hints here are strings.
+    async def check(principal: Principal = Depends(via)) -> Principal:
         if not principal.may(scope):
             raise HTTPException(403, f"this key lacks the {scope} scope")
         return principal
 
+    check.required_scope = scope  # type: ignore[attr-defined]  # read by the scope tests
     return check
 
 
 ReadsWriter = Annotated[Principal, Depends(require("reads:write"))]
 ScansWriter = Annotated[Principal, Depends(require("scans:write"))]
 AssetsReader = Annotated[Principal, Depends(require("assets:read"))]
+StreamReader = Annotated[Principal, Depends(require("assets:read", authenticate_stream))]
 Admin = Annotated[Principal, Depends(require("admin"))]
