@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
+from bench.cli import bench_app
 from simulators.handheld_cli import handheld_command
 from simulators.llrp.cli import llrp_reader_command
 from tagtrail import __version__
 from tagtrail.cli.assets import assets_import_command
+from tagtrail.cli.audit import audit_app
 from tagtrail.cli.config import config_app
 from tagtrail.cli.consume import consume_command
 from tagtrail.cli.context import build_settings
@@ -19,6 +21,7 @@ from tagtrail.cli.keys import keys_app
 from tagtrail.cli.migrate import migrate_command
 from tagtrail.cli.reader import llrp_command, run_command
 from tagtrail.cli.serve import api_command
+from tagtrail.cli.service import service_app
 from tagtrail.cli.sites import sites_apply_command
 from tagtrail.cli.stack import stack_app
 from tagtrail.cli.sweep import sweep_command
@@ -35,6 +38,9 @@ app.add_typer(config_app, name="config")
 app.add_typer(topics_app, name="topics")
 app.add_typer(keys_app, name="keys")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(service_app, name="service")
+app.add_typer(audit_app, name="audit")
+app.add_typer(bench_app, name="bench")
 sites_app = typer.Typer(no_args_is_help=True, help="Sites, zones, doors and read points as code.")
 sites_app.command("apply")(sites_apply_command)
 app.add_typer(sites_app, name="sites")

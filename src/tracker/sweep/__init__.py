@@ -1,4 +1,5 @@
-"""The sweeper: time-based alert rules (overdue_return, not_seen, lost) as set-based SQL.
+"""The sweeper: time-based alert rules as set-based SQL — overdue_return, not_seen, lost, and
+service_due, replacement_due, unexpected_location (service and life).
 
 `tagtrail sweep` calls `sweep(conn, now)` in a loop; any number of sweepers may run at once.
 """

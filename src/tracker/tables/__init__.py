@@ -3,6 +3,7 @@
 from tracker.tables.access import api_keys
 from tracker.tables.audits import audit_scans
 from tracker.tables.custody import custodians, dispatch_lines, dispatches
+from tracker.tables.lifecycle_records import audit_expected, audits, service_records
 from tracker.tables.metadata import metadata
 from tracker.tables.plumbing import (
     consumer_offsets,
@@ -27,7 +28,9 @@ __all__ = [
     "asset_state",
     "asset_types",
     "assets",
+    "audit_expected",
     "audit_scans",
+    "audits",
     "consumer_offsets",
     "custodians",
     "dispatch_lines",
@@ -38,6 +41,7 @@ __all__ = [
     "presences",
     "read_points",
     "reader_health",
+    "service_records",
     "sites",
     "unknown_tags",
     "webhook_attempts",
