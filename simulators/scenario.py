@@ -13,7 +13,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Literal
+
+import orjson
 
 from ingest.tagread import TagRead
 from simulators.dock_stream import Pass, pass_reads, stray_reads
@@ -58,6 +61,27 @@ class Expected:
 class Truth:
     assets: dict[str, Expected] = field(default_factory=dict)
     alerts: dict[str, set[str]] = field(default_factory=dict)  # kind → asset ids
+
+    def write(self, path: Path) -> None:
+        """The ground truth as JSON: every asset's final place, custodian and status, and
+        the assets each alert kind must fire for."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(
+            orjson.dumps(
+                {
+                    "assets": {
+                        asset_id: {
+                            "site_id": e.site_id,
+                            "custodian_id": e.custodian_id,
+                            "status": e.status,
+                        }
+                        for asset_id, e in self.assets.items()
+                    },
+                    "alerts": {kind: sorted(ids) for kind, ids in self.alerts.items()},
+                },
+                option=orjson.OPT_INDENT_2,
+            )
+        )
 
 
 @dataclass

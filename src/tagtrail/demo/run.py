@@ -146,6 +146,9 @@ async def run_demo(
     day = DemoScenario(home, other, start, hour).play_out()
     for asset in other.assets:
         day.truth.assets[asset.id] = Expected(other.site_id, f"site:{other.site_id}", "in_service")
+    truth_file = base.stack_dir / "demo" / "ground-truth.json"
+    day.truth.write(truth_file)
+    step(f"ground truth written to {truth_file}")
     step(
         f"seeding {len(home.assets) + len(other.assets):,} crates, {len(day.dispatches)} dispatches"
     )
@@ -163,6 +166,7 @@ async def run_demo(
             process.terminate()
             process.wait(timeout=20)
         raise
+    summary["ground_truth_file"] = str(truth_file)
     return DemoResult(summary, api_url, keys, api, consumer)
 
 
