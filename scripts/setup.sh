@@ -8,6 +8,7 @@ need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || need+=(postgresql)
+[[ -x /usr/bin/chromium ]] || need+=(chromium)  # the dashboard's browser test
 if ((${#need[@]})); then
   echo "setup: installing ${need[*]}"
   if [[ $(id -u) -ne 0 ]]; then

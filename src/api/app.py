@@ -12,6 +12,7 @@ from api import (
     assets,
     config,
     custody,
+    dashboard,
     intake,
     ops,
     problems,
@@ -51,4 +52,5 @@ def create_app(open_resources: ResourcesFactory) -> FastAPI:
     app.include_router(registry.router)
     app.include_router(custody.router)
     app.include_router(config.router)
+    app.include_router(dashboard.router)
     return app

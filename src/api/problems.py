@@ -47,20 +47,23 @@ async def _http_problem(_: Request, exc: Exception) -> OrjsonResponse:
 
 async def _data_problem(_: Request, exc: Exception) -> OrjsonResponse:
     # Input the route's own checks let through but the database refused as data (a number
-    # out of range, an impossible date): the client's fault, said as such, never a 500.
+    # out of range, a NUL in text, an impossible date): the client's fault, never a 500.
     assert isinstance(exc, DBAPIError)
-    if exc.orig is not None and type(exc.orig).__name__ in _DATA_ERRORS:
+    if _sqlstate(exc).startswith("22"):  # SQLSTATE class 22: data exception
         return problem(422, "Invalid value", str(exc.orig).splitlines()[0])
     raise exc
 
 
-_DATA_ERRORS = {
-    "DataError",
-    "NumericValueOutOfRangeError",
-    "InvalidDatetimeFormatError",
-    "DatetimeFieldOverflowError",
-    "InvalidTextRepresentationError",
-}
+def _sqlstate(exc: BaseException) -> str:
+    """The PostgreSQL SQLSTATE behind a wrapped driver error (asyncpg keeps it as sqlstate)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        state = getattr(seen, "sqlstate", None)
+        if isinstance(state, str):
+            return state
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return ""
+
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -1,5 +1,9 @@
 """GET /v1/stream: Server-Sent Events of transitions and alerts. `Last-Event-ID` (or ?after=)
-resumes exactly after the last event the client saw; without it the stream starts now."""
+resumes exactly after the last event the client saw; without it the stream starts now.
+
+The key may come as `?key=` here (a browser's EventSource sends no headers). An EventSource
+reconnects to the same URL with a `Last-Event-ID` header, so that header wins over `?after=`:
+it is always the newer position."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import orjson
 from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse
 
-from api.auth import AssetsReader
+from api.auth import StreamReader
 from api.ops import ResourcesDep
 from tracker.store.stream import events_after, latest_event_id
 
@@ -36,7 +40,7 @@ def _words(value: str | None) -> list[str] | None:
 async def stream(
     request: Request,
     res: ResourcesDep,
-    key: AssetsReader,
+    key: StreamReader,
     kinds: Annotated[
         str | None, Query(max_length=500, description="comma-separated event kinds")
     ] = None,
@@ -47,7 +51,9 @@ async def stream(
     sites = sorted(key.sites) if key.sites is not None else None
     if site is not None:
         sites = [site] if sites is None or site in sites else ["\x00none"]
-    resume = after if after is not None else _int_or_none(last_event_id)
+    resume = _int_or_none(last_event_id)
+    if resume is None:
+        resume = after
     return EventSourceResponse(_events(request, res, _words(kinds), sites, resume), ping=15)
 
 

@@ -15,15 +15,17 @@ from sqlalchemy import text
 from tagtrail.settings import Settings
 
 
-def _insert_events(settings: Settings, kinds: list[str], site: str = "dc1") -> None:
+def _insert_events(settings: Settings, kinds: list[str], site: str = "dc1") -> int:
+    """Insert events (as writers do, under the events lock); the last id before them."""
     import asyncio
 
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    async def run() -> None:
+    async def run() -> int:
         engine = create_async_engine(settings.db_url())
         async with engine.begin() as conn:
             await conn.execute(text("SELECT pg_advisory_xact_lock(7234001)"))
+            before = int(await conn.scalar(text("SELECT COALESCE(max(id), 0) FROM asset_events")))
             for kind in kinds:
                 await conn.execute(
                     text(
@@ -33,8 +35,9 @@ def _insert_events(settings: Settings, kinds: list[str], site: str = "dc1") -> N
                     {"kind": kind, "now": datetime.now(UTC), "site": site},
                 )
         await engine.dispose()
+        return before
 
-    asyncio.run(run())
+    return asyncio.run(run())
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +83,12 @@ def test_resume_after_last_event_id_and_live_delivery(
     api: tuple[str, str], settings: Settings
 ) -> None:
     base, key = api
-    _insert_events(
+    # Other e2e tests write events too: start from the last id before ours.
+    before = _insert_events(
         settings,
         ["asset_moved", "asset_left_site", "alert_raised", "custody_transferred", "asset_arrived"],
     )
-    first = _read_events(base, key, 3, params={"after": "0"})
+    first = _read_events(base, key, 3, params={"after": str(before)})
     assert [e["event"] for e in first] == ["asset_moved", "asset_left_site", "alert_raised"]
     ids = [int(e["id"]) for e in first]
     assert ids == sorted(ids)
@@ -96,7 +100,7 @@ def test_resume_after_last_event_id_and_live_delivery(
     live = _read_events(base, key, 1, during=lambda: _insert_events(settings, ["asset_moved"]))
     assert live[0]["event"] == "asset_moved"
     assert int(live[0]["id"]) > int(resumed[-1]["id"])
-    alerts_only = _read_events(base, key, 1, params={"after": "0", "kinds": "alert_raised"})
+    alerts_only = _read_events(base, key, 1, params={"after": str(before), "kinds": "alert_raised"})
     assert alerts_only[0]["data"]["kind"] == "alert_raised"
 
 
