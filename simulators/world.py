@@ -148,7 +148,9 @@ async def seed(conn: AsyncConnection, world: World) -> None:
         ],
     )
     await conn.execute(
-        pg_insert(asset_types).on_conflict_do_nothing().values(
+        pg_insert(asset_types)
+        .on_conflict_do_nothing()
+        .values(
             id=world.asset_type,
             name="Returnable crate 60x40",
             replacement_value=42.50,
