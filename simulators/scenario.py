@@ -103,7 +103,9 @@ class DemoScenario:
     start: datetime
     hour: timedelta = timedelta(hours=1)
     seed: int = 11
-    customers: tuple[str, ...] = ("acme", "globex")
+    # Who crates are dispatched to: customers, and a carrier that keeps some on its trucks.
+    customers: tuple[str, ...] = ("acme", "globex", "rapid-freight")
+    audits: int = 60  # handheld audit scans of crates standing at home
 
     def play_out(self) -> Day:
         rng = random.Random(self.seed)
@@ -119,6 +121,10 @@ class DemoScenario:
                 self._move(category, asset, rng, day)
             position += count
         self._dispatch_groups(day, rng)
+        moving = {a.id for a in movers}
+        staying = [a for a in self.home.assets if a.id not in moving]
+        for asset in rng.sample(staying, min(self.audits, len(staying))):
+            day.scans.append(Scan(asset, "audit", self._at(rng, 12.0, 20.0)))
         day.reads.sort(key=lambda r: (r.seen_at, r.read_id))
         day.scans.sort(key=lambda s: s.at)
         return day

@@ -58,6 +58,7 @@ class World:
     first_serial: int = 1000
     extra_zones: tuple[str, ...] = ("storage", "yard", "repair")
     customers: tuple[str, ...] = ("acme", "globex")
+    carriers: tuple[str, ...] = ()
     doors: list[Door] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -139,11 +140,12 @@ async def seed(conn: AsyncConnection, world: World) -> None:
                 {
                     "id": name,
                     "name": name.title(),
-                    "kind": "customer",
+                    "kind": kind,
                     "site_id": None,
                     "return_days": 14,
                 }
-                for name in world.customers
+                for names, kind in ((world.customers, "customer"), (world.carriers, "carrier"))
+                for name in names
             ),
         ],
     )

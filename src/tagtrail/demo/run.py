@@ -133,7 +133,7 @@ async def run_demo(
         .set(drivername="postgresql")
         .render_as_string(hide_password=False)
     )
-    home = World(site_id="dc1", door_count=8, asset_count=assets)
+    home = World(site_id="dc1", door_count=8, asset_count=assets, carriers=("rapid-freight",))
     other = World(
         site_id="dc2",
         door_count=2,
