@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,8 @@ from tagtrail.settings import KafkaSecurity, Settings
 
 
 def test_defaults_point_at_the_local_stack(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TAGTRAIL_DATABASE_URL", "TAGTRAIL_KAFKA_BOOTSTRAP"):
-        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith("TAGTRAIL_")]:
+        monkeypatch.delenv(name)
     settings = Settings(_env_file=None)
     assert settings.db_url() == "postgresql+asyncpg://tagtrail:tagtrail@127.0.0.1:55432/tagtrail"
     assert settings.bootstrap_servers() == "127.0.0.1:59092"

@@ -383,10 +383,14 @@ async def test_two_workers_never_deliver_one_delivery_twice(
     engine: AsyncEngine, webhook_db: str
 ) -> None:
     count = 300
-    async with receiving({"/ok": _always(200)}, delay_s=0.01) as (receiver, base):
+    # Slow enough answers (30 batches of 10 at 50 ms) that both workers are under way long
+    # before the work runs out, even on a loaded machine.
+    async with receiving({"/ok": _always(200)}, delay_s=0.05) as (receiver, base):
         await subscribe(engine, base + "/ok", ["*"])
         await record_events(engine, ["alert_raised"] * count)
         workers = [create_async_engine(webhook_db, pool_size=10) for _ in range(2)]
+        for worker in workers:  # connected before the race starts
+            await scalar(worker, "SELECT 1")
         try:
             reports = await asyncio.gather(*(_work_until_done(w, count) for w in workers))
         finally:
