@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.auth import AssetsReader, Principal
 from api.ops import ResourcesDep
+from api.paging import make_cursor, read_cursor
 from readers.handheld import tag_kind_of
 from tracker.identity import IdentifierError, canonical_tag
 from tracker.store.asset_views import (
@@ -97,19 +96,6 @@ def _visible(key: Principal) -> list[str] | None:
     return sorted(key.sites) if key.sites is not None else None
 
 
-def _cursor(value: Any) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(value)).decode()
-
-
-def _uncursor(cursor: str | None) -> Any:
-    if cursor is None:
-        return None
-    try:
-        return orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, orjson.JSONDecodeError):
-        raise HTTPException(422, "cursor: not a cursor this API gave out") from None
-
-
 @router.get("/assets", response_model=AssetPage, responses=_AUTH)
 async def get_assets(
     res: ResourcesDep,
@@ -128,7 +114,7 @@ async def get_assets(
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AssetPage:
-    after = _uncursor(cursor)
+    after = read_cursor(cursor)
     if after is not None and not isinstance(after, str):
         raise HTTPException(422, "cursor: not a cursor this API gave out")
     f = AssetFilter(
@@ -140,7 +126,7 @@ async def get_assets(
     more = len(rows) > limit
     return AssetPage(
         items=[AssetPublic(**row) for row in page],
-        next_cursor=_cursor(page[-1]["id"]) if more else None,
+        next_cursor=make_cursor(page[-1]["id"]) if more else None,
     )
 
 
@@ -199,7 +185,7 @@ async def get_history(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> HistoryPage:
     """Everything that happened to the asset, in event-time order."""
-    after = _uncursor(cursor)
+    after = read_cursor(cursor)
     if after is not None and not (
         isinstance(after, list)
         and len(after) == 2
@@ -222,7 +208,7 @@ async def get_history(
     last = page[-1] if page else None
     return HistoryPage(
         items=[AssetEvent(**row) for row in page],
-        next_cursor=_cursor([last["occurred_at"].isoformat(), last["id"]])
+        next_cursor=make_cursor([last["occurred_at"].isoformat(), last["id"]])
         if last and len(rows) > limit
         else None,
     )

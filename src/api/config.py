@@ -12,10 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.assets import AssetDetail, _cursor, _uncursor
+from api.assets import AssetDetail
 from api.auth import Admin, AssetsReader, Principal
 from api.custody import Cursor, Limit, QueryId, visible
 from api.ops import ResourcesDep
+from api.paging import make_cursor, read_cursor
 from api.registry import (
     AssetsWriter,
     JsonObject,
@@ -276,7 +277,7 @@ async def apply_sites(
 
 
 def _unknown_after(cursor: str | None) -> tuple[datetime, str] | None:
-    after = _uncursor(cursor)
+    after = read_cursor(cursor)
     if after is None:
         return None
     try:
@@ -308,7 +309,7 @@ async def get_unknown_tags(
     last = page[-1] if len(rows) > limit else None
     return UnknownTagPage(
         items=[UnknownTagPublic(**row) for row in page],
-        next_cursor=_cursor([last["last_seen_at"].isoformat(), last["tag"]]) if last else None,
+        next_cursor=make_cursor([last["last_seen_at"].isoformat(), last["tag"]]) if last else None,
     )
 
 

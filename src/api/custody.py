@@ -10,9 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.assets import AssetPage, AssetPublic, _cursor, _uncursor
+from api.assets import AssetPage, AssetPublic
 from api.auth import AssetsReader, Principal
 from api.ops import ResourcesDep
+from api.paging import make_cursor, read_cursor
 from api.registry import (
     AssetsWriter,
     JsonObject,
@@ -102,7 +103,7 @@ def visible(key: Principal) -> list[str] | None:
 
 
 def page_after(cursor: str | None) -> str | None:
-    after = _uncursor(cursor)
+    after = read_cursor(cursor)
     if after is not None and not isinstance(after, str):
         raise HTTPException(422, "cursor: not a cursor this API gave out")
     return after
@@ -138,7 +139,7 @@ async def get_custodians(
     page = rows[:limit]
     return CustodianPage(
         items=[CustodianPublic(**row) for row in page],
-        next_cursor=_cursor(page[-1]["id"]) if len(rows) > limit else None,
+        next_cursor=make_cursor(page[-1]["id"]) if len(rows) > limit else None,
     )
 
 
@@ -244,7 +245,7 @@ async def get_custodian_assets(
     page = rows[:limit]
     return AssetPage(
         items=[AssetPublic(**row) for row in page],
-        next_cursor=_cursor(page[-1]["id"]) if len(rows) > limit else None,
+        next_cursor=make_cursor(page[-1]["id"]) if len(rows) > limit else None,
     )
 
 
@@ -385,7 +386,7 @@ async def get_dispatches(
     page = rows[:limit]
     return DispatchPage(
         items=[DispatchPublic(**row) for row in page],
-        next_cursor=_cursor(page[-1]["id"]) if len(rows) > limit else None,
+        next_cursor=make_cursor(page[-1]["id"]) if len(rows) > limit else None,
     )
 
 
