@@ -16,7 +16,8 @@ from ingest.topics import kafka_reachable
 router = APIRouter(tags=["ops"])
 
 
-def resources(request: Request) -> ApiResources:
+async def resources(request: Request) -> ApiResources:
+    # async: a plain def dependency would cost a threadpool hop on every request.
     found: ApiResources = request.app.state.resources
     return found
 

@@ -160,3 +160,18 @@ async def test_alerts_are_acknowledged_and_resolved_once(ops: Any) -> None:
     assert (
         await client.post("/v1/alerts/999999/resolve", json=who, headers=auth)
     ).status_code == 404
+
+
+async def test_a_nul_in_a_url_or_a_body_is_a_clear_422(ops: Any) -> None:
+    client, operator, _ = ops
+    in_url = await client.get("/v1/assets?site=%00")
+    assert in_url.status_code == 422
+    assert in_url.headers["content-type"] == "application/problem+json"
+    alert = (await client.get("/v1/alerts", params={"status": "active"})).json()["items"][0]
+    in_body = await client.post(
+        f"/v1/alerts/{alert['id']}/resolve",
+        json={"by": "a\u0000b"},
+        headers={"Authorization": f"Bearer {operator}"},
+    )
+    assert in_body.status_code == 422  # PostgreSQL refuses NUL in text: SQLSTATE 22021
+    assert in_body.headers["content-type"] == "application/problem+json"
