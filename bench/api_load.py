@@ -175,12 +175,24 @@ class Target:
 async def timed_get(
     target: Target, conn: Connection | None, request: bytes
 ) -> tuple[Connection | None, str]:
-    """Sends on `conn` (or a fresh connection): the connection to keep, and the outcome."""
+    """Sends on `conn` (or a fresh connection): the connection to keep, and the outcome.
+    A kept-alive connection the server closed while idle (uvicorn's keep-alive timeout is
+    5 s) answers nothing at all: the request is sent again once on a new connection, as
+    HTTP clients do for a GET, and the time of both attempts counts."""
+    reused = conn is not None
     try:
         async with asyncio.timeout(TIMEOUT_S):
-            if conn is None:
+            try:
+                if conn is None:
+                    conn = await Connection.open(target.host, target.port)
+                status, reusable = await conn.get(request)
+            except (asyncio.IncompleteReadError, ConnectionResetError) as error:
+                partial = isinstance(error, asyncio.IncompleteReadError) and bool(error.partial)
+                if not reused or conn is None or partial:
+                    raise
+                conn.close()
                 conn = await Connection.open(target.host, target.port)
-            status, reusable = await conn.get(request)
+                status, reusable = await conn.get(request)
     except (OSError, ValueError, TimeoutError, asyncio.IncompleteReadError) as error:
         if conn is not None:
             conn.close()
