@@ -7,24 +7,20 @@ database, against a raw `COPY` of the same file measured in the same run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import json
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from epcpy.epc_schemes.grai import GRAI, GRAIFilterValue
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tagtrail.migrate import upgrade
+from bench.sandbox import asyncpg_dsn, scratch_database
 from tagtrail.settings import Settings
 from tracker.registry_import import import_registry
 from tracker.siteconfig import apply_site_config, load_site_file
@@ -76,29 +72,9 @@ def _check_generator() -> None:
     assert grai_96_hex("12345", 10_000_001) == expected.upper(), "GRAI-96 layout is off"
 
 
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(base: Settings) -> AsyncIterator[str]:
-    name = f"tagtrail_bench_import_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(_dsn(base.db_url()))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = make_url(base.db_url()).set(database=name).render_as_string(hide_password=False)
-    try:
-        await asyncio.to_thread(upgrade, url)
-        yield url
-    finally:
-        admin = await asyncpg.connect(_dsn(base.db_url()))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
 async def _baseline_copy_s(url: str, csv_path: Path) -> float:
     """The raw floor: COPY the same file into an unindexed table of text columns."""
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await conn.execute(
             "CREATE TEMP TABLE raw_registry (asset_id text, type text, home_site text, "
@@ -132,7 +108,7 @@ async def run_registry_import_bench(
     with tempfile.TemporaryDirectory(prefix="tagtrail-bench-import-") as scratch:
         csv_path = Path(scratch) / "registry.csv"
         write_registry_csv(csv_path, rows)
-        async with fresh_database(base) as url:
+        async with scratch_database(base, purpose="import") as url:
             engine = create_async_engine(url)
             async with engine.begin() as conn:
                 await apply_site_config(conn, load_site_file(SITE_FILE))

@@ -27,9 +27,12 @@ def asyncpg_dsn(url: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def scratch_database(base: Settings, world: World) -> AsyncIterator[str]:
-    """A new database migrated to head and seeded with the world; dropped on the way out."""
-    name = f"tagtrail_bench_ingest_{uuid.uuid4().hex[:10]}"
+async def scratch_database(
+    base: Settings, world: World | None = None, purpose: str = "ingest"
+) -> AsyncIterator[str]:
+    """A new database migrated to head (and seeded with the world, if given); dropped on the
+    way out. `purpose` names it, so one benchmark's cleanup never matches another's."""
+    name = f"tagtrail_bench_{purpose}_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(asyncpg_dsn(base.db_url()))
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
@@ -40,10 +43,11 @@ async def scratch_database(base: Settings, world: World) -> AsyncIterator[str]:
         # "heads": while two branches of revisions are being merged the tree has two heads,
         # and a benchmark of the checked-out code should still run on all of them.
         await asyncio.to_thread(upgrade, url, "heads")
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            await seed(conn, world)
-        await engine.dispose()
+        if world is not None:
+            engine = create_async_engine(url)
+            async with engine.begin() as conn:
+                await seed(conn, world)
+            await engine.dispose()
         yield url
     finally:
         await _drop_database(base, name)

@@ -17,16 +17,13 @@ import argparse
 import asyncio
 import json
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tagtrail.migrate import upgrade
+from bench.sandbox import asyncpg_dsn, scratch_database
 from tagtrail.settings import Settings
 from tracker.sweep import SweepReport, sweep
 
@@ -37,27 +34,6 @@ TYPES = {"t0": "12.00", "t1": "42.50", "t2": "310.00", "t3": "1450.00"}
 CUSTOMERS = tuple(f"customer-{n}" for n in range(10))
 
 Row = tuple[object, ...]
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@asynccontextmanager
-async def scratch_database(base: Settings) -> AsyncIterator[str]:
-    """A new database migrated to head; dropped on the way out."""
-    name = f"tagtrail_bench_sweep_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(_dsn(base.db_url()))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = make_url(base.db_url()).set(database=name).render_as_string(hide_password=False)
-    try:
-        await asyncio.to_thread(upgrade, url)
-        yield url
-    finally:
-        admin = await asyncpg.connect(_dsn(base.db_url()))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def seed_reference_data(conn: asyncpg.Connection) -> None:
@@ -170,8 +146,8 @@ async def _timed_sweeps(url: str) -> tuple[float, SweepReport, float]:
 
 async def measure_sweep(base: Settings, count: int = 1_000_000) -> dict[str, object]:
     """Seed `count` assets in a scratch database and time one sweep over them."""
-    async with scratch_database(base) as url:
-        conn = await asyncpg.connect(_dsn(url))
+    async with scratch_database(base, purpose="sweep") as url:
+        conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
             started = time.perf_counter()
             await seed_reference_data(conn)
@@ -181,7 +157,7 @@ async def measure_sweep(base: Settings, count: int = 1_000_000) -> dict[str, obj
             seed_s = time.perf_counter() - started
         finally:
             await conn.close()
-        baseline_s = await _timed_baseline(_dsn(url))
+        baseline_s = await _timed_baseline(asyncpg_dsn(url))
         sweep_s, report, resweep_s = await _timed_sweeps(url)
     outcomes = {o.kind.value: o.alerts_raised for o in report.outcomes}
     return {
