@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.auth import new_key
 from bench.api_load import SITE, WORLD, asset_id, epc_uri, request_paths
-from bench.sandbox import _drop_database, asyncpg_dsn
+from bench.sandbox import _drop_database, asyncpg_dsn, seeded_state_rows
 from simulators.world import seed
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
@@ -294,13 +294,14 @@ async def _seed(url: str, assets: int, log: Log) -> None:
         )
         for index in indexes:
             await conn.execute(f'DROP INDEX "{index["indexname"]}"')
-        for first in range(0, assets, CHUNK):
-            rows = _chunk(first, min(assets, first + CHUNK))
-            async with conn.transaction():
-                for part, (table, columns) in COLUMNS.items():
-                    await conn.copy_records_to_table(table, records=rows[part], columns=columns)
-            if first % (10 * CHUNK) == 0:
-                log(f"  {first + CHUNK:,} assets")
+        async with seeded_state_rows(conn):
+            for first in range(0, assets, CHUNK):
+                rows = _chunk(first, min(assets, first + CHUNK))
+                async with conn.transaction():
+                    for part, (table, columns) in COLUMNS.items():
+                        await conn.copy_records_to_table(table, records=rows[part], columns=columns)
+                if first % (10 * CHUNK) == 0:
+                    log(f"  {first + CHUNK:,} assets")
         log("  indexing and analysing")
         for index in indexes:
             await conn.execute(index["indexdef"])

@@ -31,7 +31,12 @@ from bench.sandbox import asyncpg_dsn
 from readers.handheld import tag_kind_of
 from tagtrail.settings import Settings
 from tracker.identity import IdentifierError, canonical_tag
-from tracker.store.asset_views import _ASSET, AssetFilter, _where
+from tracker.store.asset_views import (
+    BY_IDENTIFIER_SQL,
+    ONE_ASSET_SQL,
+    AssetFilter,
+    list_query,
+)
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -48,14 +53,8 @@ def positional(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
     return _PARAM.sub(number, sql), [params[name] for name in names]
 
 
-ONE_ASSET = f"{_ASSET} WHERE a.id = $1"
-IDENTIFIERS = (
-    "SELECT scheme, value FROM asset_identifiers WHERE asset_id = $1 ORDER BY scheme, value"
-)
-BY_IDENTIFIER = (
-    "SELECT asset_id FROM asset_identifiers WHERE value = ANY($1) "
-    "ORDER BY array_position($1, value) LIMIT 1"
-)
+ONE_ASSET, _ = positional(ONE_ASSET_SQL, {"id": None})
+BY_IDENTIFIER, _ = positional(BY_IDENTIFIER_SQL, {"v": None})
 
 
 def _json(content: Any, status: int = 200) -> Response:
@@ -71,11 +70,7 @@ def _decimal(value: Any) -> str:
 
 async def _asset(conn: asyncpg.Connection, asset_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow(ONE_ASSET, asset_id)
-    if row is None:
-        return None
-    asset = dict(row)
-    asset["identifiers"] = [dict(i) for i in await conn.fetch(IDENTIFIERS, asset_id)]
-    return asset
+    return dict(row) if row is not None else None
 
 
 async def one_asset(request: Request) -> Response:
@@ -98,9 +93,10 @@ async def lookup(request: Request) -> Response:
 async def asset_list(request: Request) -> Response:
     query = request.query_params
     limit = int(query.get("limit", "100"))
-    where, params = _where(AssetFilter(site=query.get("site"), status=query.get("status")))
     sql, args = positional(
-        f"{_ASSET} WHERE {where} ORDER BY a.id LIMIT :limit", {**params, "limit": limit + 1}
+        *list_query(
+            AssetFilter(site=query.get("site"), status=query.get("status")), None, limit + 1
+        )
     )
     async with request.app.state.pool.acquire() as conn:
         rows = [dict(row) for row in await conn.fetch(sql, *args)]
@@ -114,13 +110,14 @@ async def healthz(request: Request) -> Response:
 
 
 async def _init(conn: asyncpg.Connection) -> None:
-    # jsonb as objects, as SQLAlchemy's asyncpg dialect hands them to our routes.
-    await conn.set_type_codec(
-        "jsonb",
-        encoder=lambda v: orjson.dumps(v).decode(),
-        decoder=orjson.loads,
-        schema="pg_catalog",
-    )
+    # json and jsonb as objects, as SQLAlchemy's asyncpg dialect hands them to our routes.
+    for pg_type in ("json", "jsonb"):
+        await conn.set_type_codec(
+            pg_type,
+            encoder=lambda v: orjson.dumps(v).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
+        )
 
 
 def create_baseline(settings: Settings) -> Starlette:

@@ -76,6 +76,32 @@ async def _drop_database(base: Settings, name: str, attempts: int = 20) -> None:
         await admin.close()
 
 
+_DEFAULT_STATE_ROWS = """
+INSERT INTO asset_state (asset_id, status, site_id, custodian_id)
+SELECT a.id, CASE WHEN a.retired_at IS NULL THEN 'in_service' ELSE 'retired' END,
+       a.home_site_id, 'site:' || a.home_site_id
+FROM assets a WHERE NOT EXISTS (SELECT 1 FROM asset_state s WHERE s.asset_id = a.id)
+"""
+
+
+@contextlib.asynccontextmanager
+async def seeded_state_rows(conn: asyncpg.Connection) -> AsyncIterator[None]:
+    """For a seed of a scratch database that COPYs its assets' `asset_state` rows itself.
+
+    Registering an asset gives it a default state row (a trigger, migration 0012), which the
+    seed's own rows would collide with: the trigger is off while the seed runs and the
+    default rows already there (the world's first asset) are removed; assets the seed left
+    without a row (never observed) get their default one afterwards.
+    """
+    await conn.execute("ALTER TABLE assets DISABLE TRIGGER assets_default_state")
+    await conn.execute("DELETE FROM asset_state")
+    try:
+        yield
+    finally:
+        await conn.execute("ALTER TABLE assets ENABLE TRIGGER assets_default_state")
+    await conn.execute(_DEFAULT_STATE_ROWS)
+
+
 @contextlib.asynccontextmanager
 async def scratch_topics(base: Settings, url: str, name: str) -> AsyncIterator[Settings]:
     """Settings pointing at the database, with a reads topic, DLQ and group of their own."""

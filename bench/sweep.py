@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.sandbox import asyncpg_dsn, scratch_database
+from bench.sandbox import asyncpg_dsn, scratch_database, seeded_state_rows
 from tagtrail.settings import Settings
 from tracker.sweep import SweepReport, sweep
 
@@ -100,14 +100,22 @@ async def seed_assets(conn: asyncpg.Connection, count: int) -> None:
         assets.append(asset)
         states.append(state)
         events.extend(asset_events)
-    await conn.copy_records_to_table(
-        "assets", records=assets, columns=["id", "type_id", "home_site_id", "created_at"]
-    )
-    await conn.copy_records_to_table(
-        "asset_state",
-        records=states,
-        columns=["asset_id", "status", "site_id", "custodian_id", "last_seen_at", "return_due_at"],
-    )
+    async with seeded_state_rows(conn):
+        await conn.copy_records_to_table(
+            "assets", records=assets, columns=["id", "type_id", "home_site_id", "created_at"]
+        )
+        await conn.copy_records_to_table(
+            "asset_state",
+            records=states,
+            columns=[
+                "asset_id",
+                "status",
+                "site_id",
+                "custodian_id",
+                "last_seen_at",
+                "return_due_at",
+            ],
+        )
     await conn.copy_records_to_table(
         "asset_events",
         records=events,

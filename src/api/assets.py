@@ -120,7 +120,7 @@ async def get_assets(
     f = AssetFilter(
         site, zone, status, type, custodian, seen_before, seen_after, has_open_alert, _visible(key)
     )
-    async with res.engine.connect() as conn:
+    async with res.reads.connect() as conn:
         rows = await list_assets(conn, f, after, limit + 1)
     page = rows[:limit]
     more = len(rows) > limit
@@ -145,7 +145,7 @@ async def lookup_asset(
     # Not an EPC or GS1 form: maybe a serial, stored as it is.
     with contextlib.suppress(IdentifierError):
         candidates.insert(0, canonical_tag(tag, tag_kind_of(tag, "auto")))
-    async with res.engine.connect() as conn:
+    async with res.reads.connect() as conn:
         asset_id = await asset_id_by_identifier(conn, candidates)
         asset = await get_asset(conn, asset_id) if asset_id else None
     return _visible_asset(asset, key, f"no asset has the identifier {tag!r}")
@@ -157,7 +157,7 @@ async def lookup_asset(
     responses={**_AUTH, 404: {"description": "no such asset"}},
 )
 async def get_one_asset(res: ResourcesDep, key: AssetsReader, asset_id: str) -> AssetDetail:
-    async with res.engine.connect() as conn:
+    async with res.reads.connect() as conn:
         asset = await get_asset(conn, asset_id)
     return _visible_asset(asset, key, f"no asset {asset_id!r}")
 
@@ -193,7 +193,7 @@ async def get_history(
         and isinstance(after[0], str)
     ):
         raise HTTPException(422, "cursor: not a cursor this API gave out")
-    async with res.engine.connect() as conn:
+    async with res.reads.connect() as conn:
         asset = await get_asset(conn, asset_id)
         _visible_asset(asset, key, f"no asset {asset_id!r}")
         rows = await asset_history(
@@ -217,6 +217,6 @@ async def get_history(
 @router.get("/stats/locations", response_model=list[LocationCount], responses=_AUTH)
 async def get_location_counts(res: ResourcesDep, key: AssetsReader) -> list[LocationCount]:
     """How many assets per site, zone and status (site null: off our sites)."""
-    async with res.engine.connect() as conn:
+    async with res.reads.connect() as conn:
         rows = await location_counts(conn, _visible(key))
     return [LocationCount(**row) for row in rows]

@@ -94,7 +94,7 @@ async def _verify(presented: str, res: ResourcesDep) -> Principal:
     cached = _cache.get(presented)
     if cached is not None and time.monotonic() - cached[0] < CACHE_S:
         return cached[1]
-    async with res.engine.connect() as conn:
+    async with res.reads.connect() as conn:
         stored = await find_key(conn, parts[0])
     if (
         stored is None

@@ -224,6 +224,11 @@ async def test_a_database_error_during_the_merge_leaves_nothing(db: AsyncEngine)
 
 EXPECTED_KEYS = [
     ("asset_identifiers", "fk_asset_identifiers_asset_id_assets"),
+    ("asset_state", "fk_asset_state_asset_id_assets"),
+    ("asset_state", "fk_asset_state_custodian_id_custodians"),
+    ("asset_state", "fk_asset_state_dispatch_id_dispatches"),
+    ("asset_state", "fk_asset_state_site_id_sites"),
+    ("asset_state", "fk_asset_state_zone_id_zones"),
     ("assets", "fk_assets_home_site_id_sites"),
     ("assets", "fk_assets_type_id_asset_types"),
 ]
@@ -233,7 +238,8 @@ async def foreign_keys(db: AsyncEngine) -> list[tuple[str, str]]:
     async with db.connect() as conn:
         rows = await conn.execute(text(
             "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' "
-            "AND conrelid IN ('assets'::regclass, 'asset_identifiers'::regclass) "
+            "AND conrelid IN ('assets'::regclass, 'asset_identifiers'::regclass, "
+            "'asset_state'::regclass) "
             "AND convalidated ORDER BY 1, 2"
         ))  # fmt: skip
         return [(str(table), str(name)) for table, name in rows]
@@ -245,6 +251,14 @@ async def test_the_bulk_path_loads_the_same_and_keeps_the_foreign_keys(db: Async
     assert (report.assets_created, report.identifiers_created, report.rejected) == (100, 100, 1)
     assert [r["problem"] for r in rejects] == ["unknown_type"]
     assert await foreign_keys(db) == EXPECTED_KEYS
+    # Registration gives each new asset its default state row, on the bulk path too.
+    defaults = await scalar(
+        db,
+        "SELECT count(*) FROM assets a JOIN asset_state s ON s.asset_id = a.id "
+        "WHERE a.id LIKE 'crate-7__' AND s.status = 'in_service' AND s.site_id = 'dc-rtm' "
+        "AND s.custodian_id = 'site:dc-rtm' AND s.last_seen_at IS NULL",
+    )
+    assert defaults == 100
 
 
 def test_the_cli_imports_and_writes_the_rejects_file(

@@ -174,8 +174,8 @@ async def test_prune_refuses_to_delete_a_zone_where_assets_are(db: AsyncEngine) 
         )
         await conn.execute(
             text(
-                "INSERT INTO asset_state (asset_id, status, site_id, zone_id) "
-                "VALUES ('crate-1', 'in_service', 'dc-rtm', 'rtm-repair')"
+                "UPDATE asset_state SET site_id = 'dc-rtm', zone_id = 'rtm-repair' "
+                "WHERE asset_id = 'crate-1'"
             )
         )
     data = example_data()

@@ -236,12 +236,12 @@ async def test_not_seen_marks_missing_exactly_seven_days_after_the_last_sighting
 
 
 async def test_a_never_seen_asset_counts_from_its_registration(sweep_engine: AsyncEngine) -> None:
-    await add_asset(sweep_engine, "quiet")  # no asset_state row: the consumer never saw it
+    await add_asset(sweep_engine, "quiet")  # only its default state row: never seen
     await add_asset(sweep_engine, "seen")
     await set_state(sweep_engine, "seen", "in_service", last_seen_at=T0)
 
     await sweep_at(sweep_engine, REGISTERED + 7 * DAY - TICK)
-    assert await statuses(sweep_engine) == {"seen": "in_service"}
+    assert await statuses(sweep_engine) == {"quiet": "in_service", "seen": "in_service"}
     await sweep_at(sweep_engine, REGISTERED + 7 * DAY)
 
     assert await statuses(sweep_engine) == {"quiet": "missing", "seen": "in_service"}

@@ -6,7 +6,9 @@ bulk loads ("Populating a Database") is to drop the foreign keys, load, and add 
 adding one validates every row in a single join. Done inside the import's transaction, no
 other session ever sees the tables without their keys, and a failure restores them.
 The price: the registry tables are locked while it runs; readers of them (the consumer,
-the API) wait. So only large imports use it.
+the API) wait. So only large imports use it. `asset_state` is among them: inserting assets
+gives each its default state row (a trigger, migration 0012), whose keys would otherwise be
+checked row by row too.
 """
 
 from __future__ import annotations
@@ -18,20 +20,24 @@ from sqlalchemy import ForeignKeyConstraint, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import AddConstraint, DropConstraint
 
-from tracker.tables import asset_identifiers, assets
+from tracker.tables import asset_identifiers, asset_state, assets
 
 # New assets from which bulk mode pays for its locks and its re-validation (~1 s a key).
 BULK_MIN_NEW_ASSETS = 50_000
 
-# In the order the consumer takes them (it resolves identifiers, then reads assets), so the
-# two never wait for each other in a cycle.
-_LOCK = text("LOCK TABLE asset_identifiers, assets IN ACCESS EXCLUSIVE MODE")
+# In the order the consumer takes them (it resolves identifiers, reads assets, then locks
+# their state rows), so the two never wait for each other in a cycle.
+_LOCK = text("LOCK TABLE asset_identifiers, assets, asset_state IN ACCESS EXCLUSIVE MODE")
 
 
 def _registry_foreign_keys() -> list[ForeignKeyConstraint]:
     # From the table definitions, so the keys come back exactly as the migrations made them.
     return sorted(
-        [*assets.foreign_key_constraints, *asset_identifiers.foreign_key_constraints],
+        [
+            *assets.foreign_key_constraints,
+            *asset_identifiers.foreign_key_constraints,
+            *asset_state.foreign_key_constraints,
+        ],
         key=lambda constraint: str(constraint.name),
     )
 

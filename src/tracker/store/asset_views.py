@@ -9,22 +9,31 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# Where the asset is now: its state's site (NULL while off our sites), or its home site when
-# it was never observed.
-CURRENT_SITE = "CASE WHEN s.asset_id IS NULL THEN a.home_site_id ELSE s.site_id END"
-
-_ASSET = f"""
+# Every asset has a state row from its registration on (migration 0012), so the filters are
+# plain column comparisons that the (site_id|custodian_id, status, asset_id) indexes serve in
+# id order. The SQL texts are built once, at import.
+ASSET_SQL = """
 SELECT a.id, a.type_id, t.name AS type_name, a.home_site_id, a.owner,
        COALESCE(a.value, t.replacement_value) AS value, a.attributes, a.created_at, a.retired_at,
-       COALESCE(s.status, 'in_service') AS status, {CURRENT_SITE} AS site_id,
-       s.zone_id, COALESCE(s.custodian_id, 'site:' || a.home_site_id) AS custodian_id,
-       s.dispatch_id, s.return_due_at, s.last_seen_at, s.last_read_point_id,
-       COALESCE(s.trips, 0) AS trips,
+       s.status, s.site_id, s.zone_id, s.custodian_id,
+       s.dispatch_id, s.return_due_at, s.last_seen_at, s.last_read_point_id, s.trips,
        (SELECT count(*) FROM alerts l WHERE l.asset_id = a.id AND l.status <> 'resolved')
            AS open_alerts
-FROM assets a JOIN asset_types t ON t.id = a.type_id
-LEFT JOIN asset_state s ON s.asset_id = a.id
+FROM asset_state s JOIN assets a ON a.id = s.asset_id JOIN asset_types t ON t.id = a.type_id
 """
+# One statement for one asset: its identifiers come along as a JSON array.
+ONE_ASSET_SQL = f"""
+SELECT x.*, COALESCE((SELECT json_agg(json_build_object('scheme', i.scheme, 'value', i.value)
+                                ORDER BY i.scheme, i.value)
+                      FROM asset_identifiers i WHERE i.asset_id = x.id), '[]') AS identifiers
+FROM ({ASSET_SQL} WHERE s.asset_id = :id) x
+"""
+BY_IDENTIFIER_SQL = """
+SELECT asset_id FROM asset_identifiers WHERE value = ANY(:v)
+ORDER BY array_position(:v, value) LIMIT 1
+"""
+_ONE_ASSET = text(ONE_ASSET_SQL)
+_BY_IDENTIFIER = text(BY_IDENTIFIER_SQL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +53,11 @@ def _where(f: AssetFilter) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = ["TRUE"]
     params: dict[str, Any] = {}
     for column, name, value in (
-        (CURRENT_SITE, "site", f.site),
+        ("s.site_id", "site", f.site),
         ("s.zone_id", "zone", f.zone),
-        ("COALESCE(s.status, 'in_service')", "status", f.status),
+        ("s.status", "status", f.status),
         ("a.type_id", "type", f.type),
-        ("COALESCE(s.custodian_id, 'site:' || a.home_site_id)", "custodian", f.custodian),
+        ("s.custodian_id", "custodian", f.custodian),
     ):
         if value is not None:
             clauses.append(f"{column} = :{name}")
@@ -62,7 +71,7 @@ def _where(f: AssetFilter) -> tuple[str, dict[str, Any]]:
     if f.has_open_alert is not None:
         clauses.append(
             ("" if f.has_open_alert else "NOT ") + "EXISTS (SELECT 1 FROM alerts l "
-            "WHERE l.asset_id = a.id AND l.status <> 'resolved')"
+            "WHERE l.asset_id = s.asset_id AND l.status <> 'resolved')"
         )
     if f.visible_sites is not None:
         clauses.append("(a.home_site_id = ANY(:visible) OR s.site_id = ANY(:visible))")
@@ -70,47 +79,34 @@ def _where(f: AssetFilter) -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses), params
 
 
+def list_query(f: AssetFilter, after: str | None, limit: int) -> tuple[str, dict[str, Any]]:
+    """The SQL of one page, ordered by asset id; `after` is the last id of the previous page
+    (keyset paging)."""
+    where, params = _where(f)
+    if after is not None:
+        where += " AND s.asset_id > :after"
+        params["after"] = after
+    return f"{ASSET_SQL} WHERE {where} ORDER BY s.asset_id LIMIT :limit", {
+        **params,
+        "limit": limit,
+    }
+
+
 async def list_assets(
     conn: AsyncConnection, f: AssetFilter, after: str | None, limit: int
 ) -> list[dict[str, Any]]:
-    """Ordered by asset id; `after` is the last id of the previous page (keyset paging)."""
-    where, params = _where(f)
-    if after is not None:
-        where += " AND a.id > :after"
-        params["after"] = after
-    rows = await conn.execute(
-        text(f"{_ASSET} WHERE {where} ORDER BY a.id LIMIT :limit"), {**params, "limit": limit}
-    )
-    return [dict(row._mapping) for row in rows]
+    sql, params = list_query(f, after, limit)
+    return [dict(row._mapping) for row in await conn.execute(text(sql), params)]
 
 
 async def get_asset(conn: AsyncConnection, asset_id: str) -> dict[str, Any] | None:
-    row = (await conn.execute(text(f"{_ASSET} WHERE a.id = :id"), {"id": asset_id})).first()
-    if row is None:
-        return None
-    asset = dict(row._mapping)
-    identifiers = await conn.execute(
-        text(
-            "SELECT scheme, value FROM asset_identifiers WHERE asset_id = :id "
-            "ORDER BY scheme, value"
-        ),
-        {"id": asset_id},
-    )
-    asset["identifiers"] = [dict(i._mapping) for i in identifiers]
-    return asset
+    row = (await conn.execute(_ONE_ASSET, {"id": asset_id})).first()
+    return dict(row._mapping) if row is not None else None
 
 
 async def asset_id_by_identifier(conn: AsyncConnection, values: list[str]) -> str | None:
     """The asset that has any of these identifier values (canonical form first)."""
-    row = (
-        await conn.execute(
-            text(
-                "SELECT asset_id FROM asset_identifiers WHERE value = ANY(:v) "
-                "ORDER BY array_position(:v, value) LIMIT 1"
-            ),
-            {"v": values},
-        )
-    ).first()
+    row = (await conn.execute(_BY_IDENTIFIER, {"v": values})).first()
     return str(row[0]) if row is not None else None
 
 
@@ -149,12 +145,11 @@ async def asset_history(
 async def location_counts(
     conn: AsyncConnection, visible_sites: list[str] | None
 ) -> list[dict[str, Any]]:
-    """Assets per (current site, zone, status); never-seen assets count at their home site."""
+    """Assets per (current site, zone, status)."""
     rows = await conn.execute(
-        text(f"""
-        SELECT {CURRENT_SITE} AS site_id, s.zone_id,
-               COALESCE(s.status, 'in_service') AS status, count(*) AS assets
-        FROM assets a LEFT JOIN asset_state s ON s.asset_id = a.id
+        text("""
+        SELECT s.site_id, s.zone_id, s.status, count(*) AS assets
+        FROM asset_state s JOIN assets a ON a.id = s.asset_id
         WHERE a.retired_at IS NULL AND (CAST(:visible AS text[]) IS NULL
               OR a.home_site_id = ANY(:visible) OR s.site_id = ANY(:visible))
         GROUP BY 1, 2, 3 ORDER BY 1 NULLS LAST, 2 NULLS FIRST, 3"""),

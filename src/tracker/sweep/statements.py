@@ -104,9 +104,9 @@ emitted AS (
 
 
 # not_seen: in service (expected on site) and silent past the threshold since the last
-# sighting, or since registration when never seen. An asset the consumer never wrote has no
-# asset_state row yet, hence an upsert; its DO UPDATE is the compare-and-set: still in service
-# and last_seen_at unchanged, so a sighting committed first wins. last_event_at is left alone:
+# sighting, or since registration when never seen (every asset has a state row from its
+# registration on, migration 0012). The upsert's DO UPDATE is the compare-and-set: still in
+# service and last_seen_at unchanged, so a sighting committed first wins. last_event_at is left alone:
 # a read older than this decision but newer than the last one applied is still a
 # reappearance, not a late observation.
 NOT_SEEN = f"""
@@ -116,14 +116,6 @@ WITH silent AS (
     FROM asset_state s JOIN assets a ON a.id = s.asset_id
     WHERE s.status = 'in_service' AND a.retired_at IS NULL
         AND (s.last_seen_at <= :reference_cutoff OR s.last_seen_at IS NULL)
-    UNION ALL
-    SELECT a.id, NULL, NULL, NULL, a.type_id, a.home_site_id, a.created_at, a.value
-    FROM assets a
-    WHERE a.created_at <= :reference_cutoff AND a.retired_at IS NULL
-        AND NOT EXISTS (SELECT 1 FROM asset_state s WHERE s.asset_id = a.id)
-        -- Finding them is an anti-join over the whole registry: only run it when some exist.
-        -- Every state row belongs to an asset (foreign key), so equal counts mean none does.
-        AND (SELECT count(*) FROM asset_state) < (SELECT count(*) FROM assets)
 ),
 candidates AS (
     SELECT q.asset_id, COALESCE(q.site_id, q.home_site_id) AS site_id,

@@ -63,8 +63,9 @@ asset_state = Table(
     Column("trips", Integer, nullable=False, server_default="0"),
     updated_at(),
     CheckConstraint(one_of("status", ASSET_STATUSES), name="status"),
-    Index(None, "site_id", "zone_id", "status"),
-    Index(None, "custodian_id", "status"),
+    # Filtered lists walk these in asset_id order and stop after a page.
+    Index(None, "site_id", "status", "asset_id"),
+    Index(None, "custodian_id", "status", "asset_id"),
     Index(None, "last_seen_at"),
 )
 

@@ -47,9 +47,9 @@ async def engine(base_settings: Settings) -> AsyncIterator[AsyncEngine]:
             for crate, status, zone in placed:
                 await conn.execute(
                     text(
-                        "INSERT INTO asset_state (asset_id, status, site_id, zone_id, "
-                        "custodian_id, last_seen_at) VALUES (:id, :status, :site, :zone, "
-                        ":custodian, :seen)"
+                        "UPDATE asset_state SET status = :status, site_id = :site, "
+                        "zone_id = :zone, custodian_id = :custodian, last_seen_at = :seen "
+                        "WHERE asset_id = :id"
                     ),
                     {
                         "id": crate,

@@ -216,8 +216,8 @@ async def test_retiring_goes_through_the_lifecycle(api: Api) -> None:
     # Out with a customer: it has to come back (or go missing) before it can be retired.
     await sql(
         api.url,
-        "INSERT INTO asset_state (asset_id, status, site_id, custodian_id) "
-        "VALUES ($1, 'at_custodian', NULL, 'acme')",
+        "UPDATE asset_state SET status = 'at_custodian', site_id = NULL, custodian_id = 'acme' "
+        "WHERE asset_id = $1",
         A[3],
     )
     away = await api.client.post(f"/v1/assets/{A[3]}/retire", json=retire, headers=api.writer)

@@ -92,8 +92,8 @@ async def place(
 ) -> None:
     await run(
         engine,
-        "INSERT INTO asset_state (asset_id, status, site_id, zone_id, custodian_id, trips) "
-        "VALUES (:id, :status, 'dc1', :zone, 'site:dc1', :trips)",
+        "UPDATE asset_state SET status = :status, site_id = 'dc1', zone_id = :zone, "
+        "custodian_id = 'site:dc1', trips = :trips WHERE asset_id = :id",
         id=asset_id,
         status=status,
         zone=zone,

@@ -34,8 +34,8 @@ async def test_overdue_missing_and_lost_are_priced_per_custodian_and_site(
                 (a[5], "in_service", "site:dc1", None),  # home: no risk
             ]
             await conn.executemany(
-                "INSERT INTO asset_state (asset_id, status, site_id, custodian_id,"
-                " return_due_at) VALUES ($1, $2, 'dc1', $3, $4)",
+                "UPDATE asset_state SET status = $2, site_id = 'dc1', custodian_id = $3,"
+                " return_due_at = $4 WHERE asset_id = $1",
                 rows,
             )
         finally:
