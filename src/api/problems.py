@@ -49,9 +49,30 @@ async def _data_problem(_: Request, exc: Exception) -> OrjsonResponse:
     # Input the route's own checks let through but the database refused as data (a number
     # out of range, a NUL in text, an impossible date): the client's fault, never a 500.
     assert isinstance(exc, DBAPIError)
-    if _sqlstate(exc).startswith("22"):  # SQLSTATE class 22: data exception
+    state = _sqlstate(exc)
+    if state.startswith("22"):  # SQLSTATE class 22: data exception
         return problem(422, "Invalid value", str(exc.orig).splitlines()[0])
+    if exc.connection_invalidated or state.startswith("08") or state in _SHUTTING_DOWN:
+        # PostgreSQL restarted. The pool drops the dead connections (the API's engine does
+        # not ping before each checkout), so a retry gets a fresh one.
+        return _unavailable()
     raise exc
+
+
+async def _unreachable_problem(_: Request, exc: Exception) -> OrjsonResponse:
+    # A new connection refused or cut (PostgreSQL down): the driver raises the socket's error.
+    assert isinstance(exc, OSError)
+    return _unavailable()
+
+
+def _unavailable() -> OrjsonResponse:
+    response = problem(503, "Database unavailable", "PostgreSQL did not answer; retry")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+# admin_shutdown, crash_shutdown, cannot_connect_now
+_SHUTTING_DOWN = frozenset({"57P01", "57P02", "57P03"})
 
 
 def _sqlstate(exc: BaseException) -> str:
@@ -118,6 +139,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(DBAPIError, _data_problem)
+    app.add_exception_handler(OSError, _unreachable_problem)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

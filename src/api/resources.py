@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +17,12 @@ class ApiResources:
     engine: AsyncEngine
     kafka_options: dict[str, Any]
     publisher: Publisher
+    # The same pool for single-statement reads on hot paths: no BEGIN and ROLLBACK around
+    # them (asyncpg runs each statement in its own implicit transaction).
+    reads: AsyncEngine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 ResourcesFactory = Callable[[], AbstractAsyncContextManager[ApiResources]]

@@ -17,12 +17,16 @@ from ingest.publisher import Publisher
 from tagtrail.settings import Settings
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, pre_ping: bool = True) -> AsyncEngine:
+    """`pre_ping` costs a round trip per checkout (three outside AUTOCOMMIT: BEGIN, the ping,
+    ROLLBACK). Workers that must not fail a unit of work on a connection PostgreSQL dropped
+    keep it; the API goes without and answers 503 once instead (see api.problems)."""
     return create_async_engine(
         settings.db_url(),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
+        pool_recycle=-1 if pre_ping else 600,
     )
 
 
@@ -59,7 +63,7 @@ def configure_logging(settings: Settings) -> None:
 
 @asynccontextmanager
 async def open_api_resources(settings: Settings) -> AsyncIterator[ApiResources]:
-    engine = create_engine(settings)
+    engine = create_engine(settings, pre_ping=False)
     publisher = Publisher(
         settings.kafka_client_options(),
         settings.topic_reads,
