@@ -4,17 +4,17 @@ reads with the same SQL as tagtrail's routes, no auth, no pydantic, orjson out.
     python -m bench.api_baseline --port P        # TAGTRAIL_DATABASE_URL etc. as for the API
 
 It runs under uvicorn with one worker, uvloop and httptools, like `tagtrail api`. The SQL is
-the very text `tracker.store.asset_views` builds (imported, with its named parameters turned
-into asyncpg's `$n`), so the two cannot drift apart; what the baseline leaves out is
-everything around it — API keys, FastAPI's dependency injection and validation, SQLAlchemy's
-connection pool and transaction per checkout, pydantic response models.
+the very text `tracker.store.asset_views` holds (imported, with its named parameters turned
+into asyncpg's `$n` by the same `positional`), so the two cannot drift apart. tagtrail's routes
+run these statements on the driver's connection too; what the baseline leaves out is
+everything around them — API keys, FastAPI's routing, dependency injection and validation,
+SQLAlchemy's pool, pydantic response models.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
@@ -36,22 +36,8 @@ from tracker.store.asset_views import (
     ONE_ASSET_SQL,
     AssetFilter,
     list_query,
+    positional,
 )
-
-_PARAM = re.compile(r"(?<![:\w]):(\w+)")
-
-
-def positional(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
-    """`:name` placeholders → `$n` (one number per name) and the values in that order."""
-    names: list[str] = []
-
-    def number(match: re.Match[str]) -> str:
-        if match[1] not in names:
-            names.append(match[1])
-        return f"${names.index(match[1]) + 1}"
-
-    return _PARAM.sub(number, sql), [params[name] for name in names]
-
 
 ONE_ASSET, _ = positional(ONE_ASSET_SQL, {"id": None})
 BY_IDENTIFIER, _ = positional(BY_IDENTIFIER_SQL, {"v": None})

@@ -13,14 +13,16 @@ from pydantic import AwareDatetime, BaseModel, Field
 from api.auth import AssetsReader, Principal
 from api.ops import ResourcesDep
 from api.paging import make_cursor, read_cursor
+from api.responses import ModelResponse
 from readers.handheld import tag_kind_of
 from tracker.identity import IdentifierError, canonical_tag
 from tracker.store.asset_views import (
     AssetFilter,
     asset_history,
-    asset_id_by_identifier,
+    fetch_asset,
+    fetch_asset_by_identifier,
+    fetch_asset_page,
     get_asset,
-    list_assets,
     location_counts,
 )
 
@@ -113,20 +115,21 @@ async def get_assets(
     has_open_alert: bool | None = None,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> AssetPage:
+) -> ModelResponse:
     after = read_cursor(cursor)
     if after is not None and not isinstance(after, str):
         raise HTTPException(422, "cursor: not a cursor this API gave out")
     f = AssetFilter(
         site, zone, status, type, custodian, seen_before, seen_after, has_open_alert, _visible(key)
     )
-    async with res.reads.connect() as conn:
-        rows = await list_assets(conn, f, after, limit + 1)
+    async with res.driver() as db:
+        rows = await fetch_asset_page(db, f, after, limit + 1)
     page = rows[:limit]
     more = len(rows) > limit
-    return AssetPage(
-        items=[AssetPublic(**row) for row in page],
-        next_cursor=make_cursor(page[-1]["id"]) if more else None,
+    return ModelResponse(
+        AssetPage.model_validate(
+            {"items": page, "next_cursor": make_cursor(page[-1]["id"]) if more else None}
+        )
     )
 
 
@@ -139,16 +142,15 @@ async def lookup_asset(
     res: ResourcesDep,
     key: AssetsReader,
     tag: Annotated[str, Query(min_length=1, max_length=256, examples=["(8003)00614141123452400"])],
-) -> AssetDetail:
+) -> ModelResponse:
     """Any identifier form: EPC URI, raw EPC hex, GS1 barcode (e.g. a GRAI), or a serial."""
     candidates = [tag.strip()]
     # Not an EPC or GS1 form: maybe a serial, stored as it is.
     with contextlib.suppress(IdentifierError):
         candidates.insert(0, canonical_tag(tag, tag_kind_of(tag, "auto")))
-    async with res.reads.connect() as conn:
-        asset_id = await asset_id_by_identifier(conn, candidates)
-        asset = await get_asset(conn, asset_id) if asset_id else None
-    return _visible_asset(asset, key, f"no asset has the identifier {tag!r}")
+    async with res.driver() as db:
+        asset = await fetch_asset_by_identifier(db, candidates)
+    return ModelResponse(_visible_asset(asset, key, f"no asset has the identifier {tag!r}"))
 
 
 @router.get(
@@ -156,10 +158,10 @@ async def lookup_asset(
     response_model=AssetDetail,
     responses={**_AUTH, 404: {"description": "no such asset"}},
 )
-async def get_one_asset(res: ResourcesDep, key: AssetsReader, asset_id: str) -> AssetDetail:
-    async with res.reads.connect() as conn:
-        asset = await get_asset(conn, asset_id)
-    return _visible_asset(asset, key, f"no asset {asset_id!r}")
+async def get_one_asset(res: ResourcesDep, key: AssetsReader, asset_id: str) -> ModelResponse:
+    async with res.driver() as db:
+        asset = await fetch_asset(db, asset_id)
+    return ModelResponse(_visible_asset(asset, key, f"no asset {asset_id!r}"))
 
 
 def _visible_asset(asset: dict[str, Any] | None, key: Principal, missing: str) -> AssetDetail:
@@ -167,7 +169,7 @@ def _visible_asset(asset: dict[str, Any] | None, key: Principal, missing: str) -
         key.sees_site(asset["home_site_id"]) or key.sees_site(asset["site_id"])
     ):
         raise HTTPException(404, missing)
-    return AssetDetail(**asset)
+    return AssetDetail.model_validate(asset)
 
 
 @router.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -55,6 +56,21 @@ async def _data_problem(_: Request, exc: Exception) -> OrjsonResponse:
     if exc.connection_invalidated or state.startswith("08") or state in _SHUTTING_DOWN:
         # PostgreSQL restarted. The pool drops the dead connections (the API's engine does
         # not ping before each checkout), so a retry gets a fresh one.
+        return _unavailable()
+    raise exc
+
+
+async def _driver_problem(_: Request, exc: Exception) -> OrjsonResponse:
+    # The same for asyncpg's own errors, from the reads that use the driver directly.
+    if isinstance(exc, asyncpg.InterfaceError):
+        if "connection is closed" in str(exc):
+            return _unavailable()
+        raise exc
+    assert isinstance(exc, asyncpg.PostgresError)
+    state = exc.sqlstate or ""
+    if state.startswith("22"):
+        return problem(422, "Invalid value", str(exc).splitlines()[0])
+    if state.startswith("08") or state in _SHUTTING_DOWN:
         return _unavailable()
     raise exc
 
@@ -140,6 +156,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_problem)
     app.add_exception_handler(DBAPIError, _data_problem)
     app.add_exception_handler(OSError, _unreachable_problem)
+    app.add_exception_handler(asyncpg.PostgresError, _driver_problem)
+    app.add_exception_handler(asyncpg.InterfaceError, _driver_problem)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ingest.publisher import Publisher
@@ -23,6 +24,15 @@ class ApiResources:
 
     def __post_init__(self) -> None:
         self.reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection as asyncpg's own, outside any transaction: for the hottest
+        reads (`tracker.store.asset_views.fetch_*`)."""
+        async with self.reads.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: asyncpg.Connection = raw.driver_connection
+            yield driver
 
 
 ResourcesFactory = Callable[[], AbstractAsyncContextManager[ApiResources]]
