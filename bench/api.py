@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -333,9 +334,22 @@ def _free_port() -> int:
 
 
 def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process so far (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds so far of a process and its children (uvicorn's workers),
+    from /proc."""
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        direct = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+    return [d for child in direct for d in (child, *_children(child))]
 
 
 async def _wait_healthy(base_url: str) -> None:
@@ -452,6 +466,7 @@ def run_api_bench(
     assets: int = 1_000_000,
     log: Log = _stderr,
     list_share: float = 0.2,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Seeds (or reuses) the bench database, then measures the baseline and the API."""
     started = time.perf_counter()
@@ -467,6 +482,7 @@ def run_api_bench(
         "seed": seed,
         "url": url,
         "list_share": list_share,
+        "workers": workers,
         "sample": request_paths(24, assets, seed + 2, list_share),
     }
     env = {
@@ -476,10 +492,11 @@ def run_api_bench(
         "TAGTRAIL_LOG_LEVEL": "WARNING",
     }
     log("baseline: bench.api_baseline")
-    base = _measure([sys.executable, "-m", "bench.api_baseline"], env, plan)
+    each = ["--workers", str(workers)]
+    base = _measure([sys.executable, "-m", "bench.api_baseline", *each], env, plan)
     log(f"baseline: p99 {base['open']['p99_ms']} ms, saturated {base['closed']['rps']} rps")
     log("api: tagtrail api")
-    ours = _measure([sys.executable, "-m", "tagtrail", "api"], env, plan)
+    ours = _measure([sys.executable, "-m", "tagtrail", "api", *each], env, plan)
     log(f"api: p99 {ours['open']['p99_ms']} ms, saturated {ours['closed']['rps']} rps")
     if ours.pop("sample") != base.pop("sample"):
         raise RuntimeError("the API and the baseline answered the sample differently")
@@ -522,7 +539,7 @@ def _figures(
             "lookup_hex": round((1 - plan["list_share"]) / 4, 3),
         },
         "assets": plan["assets"],
-        "api_workers": 1,
+        "api_workers": plan["workers"],
         "seed_s": round(seed_s, 1),
         "wall_s": round(wall_s, 1),
         "phases": {"api": ours, "baseline": base},
@@ -537,6 +554,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--assets", type=int, default=1_000_000)
     parser.add_argument("--list-share", type=float, default=0.2)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     figures = run_api_bench(
         Settings(),
@@ -546,6 +564,7 @@ def main() -> None:
         args.concurrency,
         args.assets,
         list_share=args.list_share,
+        workers=args.workers,
     )
     print(json.dumps(figures))
 

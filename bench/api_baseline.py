@@ -132,16 +132,23 @@ def create_baseline(settings: Settings) -> Starlette:
     )
 
 
+def baseline_factory() -> Starlette:
+    """uvicorn's factory: each worker builds its own app and pool."""
+    return create_baseline(Settings())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     uvicorn.run(
-        create_baseline(Settings()),
+        "bench.api_baseline:baseline_factory",
+        factory=True,
         host=args.host,
         port=args.port,
-        workers=1,
+        workers=args.workers,
         loop="uvloop",
         http="httptools",
         log_level="warning",

@@ -77,6 +77,9 @@ def api_command(
     list_share: Annotated[
         float, typer.Option(min=0, max=1, help="Share of filtered-list requests in the mix.")
     ] = 0.2,
+    workers: Annotated[
+        int, typer.Option(min=1, max=8, help="uvicorn workers of each app (the same for both).")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """p50/p99 at a fixed offered rate and saturation rps of `tagtrail api`, against a bare
@@ -92,6 +95,7 @@ def api_command(
         concurrency,
         log=console.log,
         list_share=list_share,
+        workers=workers,
     )
     if as_json:
         typer.echo(json.dumps(figures))
@@ -124,6 +128,26 @@ def domain_command(
     settings = Settings()
     configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
     figures = asyncio.run(run_domain_bench(settings, rows, assets))
+    _print(figures, as_json)
+
+
+@bench_app.command("reports")
+def reports_command(
+    events: Annotated[
+        int, typer.Option(min=100_000, help="asset_events to seed, at least (kept database).")
+    ] = 10_000_000,
+    explain: Annotated[
+        Path | None,
+        typer.Option(help="Write EXPLAIN (ANALYZE, BUFFERS) of the value-stream query here."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """The value-stream, loss and recovery reports over >= 10M asset events (`vsm_10m_s`,
+    goal <= 10 s) against a bare scan of the same status changes."""
+    from bench.reports import run_reports_bench  # its own module; imported when this runs
+
+    console = Console(stderr=True)
+    figures = asyncio.run(run_reports_bench(Settings(), events, console.log, explain))
     _print(figures, as_json)
 
 

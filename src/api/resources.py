@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from ingest.publisher import Publisher
 
@@ -28,11 +29,15 @@ class ApiResources:
     @asynccontextmanager
     async def driver(self) -> AsyncIterator[asyncpg.Connection]:
         """A pooled connection as asyncpg's own, outside any transaction: for the hottest
-        reads (`tracker.store.asset_views.fetch_*`)."""
-        async with self.reads.connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver: asyncpg.Connection = raw.driver_connection
+        reads (`tracker.store.asset_views.fetch_*`). Straight from the pool, without a
+        SQLAlchemy Connection around it (a few percent of such a request's CPU)."""
+        pooled = await self.engine.raw_connection()
+        try:
+            driver: asyncpg.Connection = pooled.driver_connection
             yield driver
+        finally:
+            # Back to the pool; its reset is a no-op, as no transaction was begun.
+            await greenlet_spawn(pooled.close)
 
 
 ResourcesFactory = Callable[[], AbstractAsyncContextManager[ApiResources]]
