@@ -106,8 +106,8 @@ emitted AS (
 # not_seen: in service (expected on site) and silent past the threshold since the last
 # sighting, or since registration when never seen (every asset has a state row from its
 # registration on, migration 0012). The upsert's DO UPDATE is the compare-and-set: still in
-# service and last_seen_at unchanged, so a sighting committed first wins. last_event_at is left alone:
-# a read older than this decision but newer than the last one applied is still a
+# service and last_seen_at unchanged, so a sighting committed first wins. last_event_at is
+# left alone: a read older than this decision but newer than the last one applied is still a
 # reappearance, not a late observation.
 NOT_SEEN = f"""
 WITH silent AS (
