@@ -17,7 +17,10 @@ from api import (
     ops,
     problems,
     readers,
+    recovery,
+    recovery_steps,
     registry,
+    reports,
     risk,
     scans,
     stream,
@@ -46,11 +49,14 @@ def create_app(open_resources: ResourcesFactory) -> FastAPI:
     app.include_router(scans.router)
     app.include_router(readers.router)
     app.include_router(risk.router)
+    app.include_router(reports.router)
     app.include_router(assets.router)
     app.include_router(alerts.router)
     app.include_router(stream.router)
     app.include_router(registry.router)
     app.include_router(custody.router)
     app.include_router(config.router)
+    app.include_router(recovery.router)
+    app.include_router(recovery_steps.router)
     app.include_router(dashboard.router)
     return app

@@ -23,7 +23,15 @@ from fastapi import Depends, HTTPException, Query, Request
 from api.ops import ResourcesDep
 from tracker.store.keys import find_key
 
-SCOPES = ("reads:write", "scans:write", "assets:read", "assets:write", "alerts:write", "admin")
+SCOPES = (
+    "reads:write",
+    "scans:write",
+    "assets:read",
+    "assets:write",
+    "alerts:write",
+    "recovery:write",
+    "admin",
+)
 CACHE_S = 10.0
 _PREFIX = "tt_"
 
@@ -148,4 +156,5 @@ ReadsWriter = Annotated[Principal, Depends(require("reads:write"))]
 ScansWriter = Annotated[Principal, Depends(require("scans:write"))]
 AssetsReader = Annotated[Principal, Depends(require("assets:read"))]
 StreamReader = Annotated[Principal, Depends(require("assets:read", authenticate_stream))]
+RecoveryWriter = Annotated[Principal, Depends(require("recovery:write"))]
 Admin = Annotated[Principal, Depends(require("admin"))]

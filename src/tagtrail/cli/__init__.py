@@ -20,6 +20,8 @@ from tagtrail.cli.demo import demo_command
 from tagtrail.cli.keys import keys_app
 from tagtrail.cli.migrate import migrate_command
 from tagtrail.cli.reader import llrp_command, run_command
+from tagtrail.cli.recovery import recovery_app
+from tagtrail.cli.report import report_app
 from tagtrail.cli.serve import api_command
 from tagtrail.cli.service import service_app
 from tagtrail.cli.sites import sites_apply_command
@@ -40,6 +42,8 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(webhooks_app, name="webhooks")
 app.add_typer(service_app, name="service")
 app.add_typer(audit_app, name="audit")
+app.add_typer(recovery_app, name="recovery")
+app.add_typer(report_app, name="report")
 app.add_typer(bench_app, name="bench")
 sites_app = typer.Typer(no_args_is_help=True, help="Sites, zones, doors and read points as code.")
 sites_app.command("apply")(sites_apply_command)

@@ -34,6 +34,7 @@ def log_report(report: SweepReport, elapsed_s: float) -> None:
         elapsed_s=round(elapsed_s, 3),
         alerts_raised=report.alerts_raised,
         status_changed=report.status_changed,
+        recovery_cases_opened=report.recovery.cases_opened,
         **counts,
     )
 
@@ -78,7 +79,8 @@ def sweep_command(
     once: Annotated[bool, typer.Option("--once", help="Sweep once and exit.")] = False,
     every: Annotated[float, typer.Option(help="Seconds between sweeps.")] = 30.0,
 ) -> None:
-    """Raise overdue_return, not_seen and lost alerts; any number of sweepers may run at once."""
+    """Raise the time-based alerts (overdue_return, not_seen, lost, service and life) and open
+    recovery cases for returns whose asset type asks for one; any number may run at once."""
     if not every > 0:
         fail(f"--every must be a positive number of seconds, got {every}")
     settings = settings_from(ctx)

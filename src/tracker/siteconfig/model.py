@@ -15,6 +15,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 from tracker.identity import IdentifierError, decode
@@ -124,6 +125,34 @@ class CustodianConfig(_Strict):
     contact: dict[str, str] = {}
 
 
+CheckName = Literal["functional", "cosmetic", "software_lock", "calibration", "decontamination"]
+ReturnCategoryName = Literal[
+    "end_of_lease",
+    "customer_return",
+    "delivery_refusal",
+    "shipping_error",
+    "product_failure",
+    "recall",
+    "damaged_in_use",
+]
+
+
+class RecoveryConfig(_Strict):
+    """How returned assets of a type go through recovery (tracker.recovery)."""
+
+    # Each needs a recorded result before a case of this type can be graded.
+    checks: list[CheckName] = []
+    # Open a case by itself whenever an asset of this type comes back (`tagtrail sweep`).
+    open_on_return: bool = False
+    return_category: ReturnCategoryName | None = None
+
+    @model_validator(mode="after")
+    def _category_when_opening(self) -> RecoveryConfig:
+        if self.open_on_return and self.return_category is None:
+            raise ValueError("return_category is required when open_on_return is true")
+        return self
+
+
 class AssetTypeConfig(_Strict):
     id: Id
     name: Name
@@ -135,6 +164,7 @@ class AssetTypeConfig(_Strict):
     max_trips: Annotated[int, Field(ge=1)] | None = None
     max_age_days: Days | None = None
     storage_zone_kind: ZoneKindName | None = None
+    recovery: RecoveryConfig = RecoveryConfig()
 
 
 class SiteFile(_Strict):

@@ -118,5 +118,11 @@ def plan(config: SiteFile) -> Plan:
             "site_id": None,
         }
     for asset_type in config.asset_types:
-        desired.asset_types[asset_type.id] = asset_type.model_dump()
+        recovery = asset_type.recovery
+        desired.asset_types[asset_type.id] = {
+            **asset_type.model_dump(exclude={"recovery"}),
+            "recovery_checks": list(dict.fromkeys(recovery.checks)),
+            "recovery_open_on_return": recovery.open_on_return,
+            "recovery_return_category": recovery.return_category,
+        }
     return desired

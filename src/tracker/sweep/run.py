@@ -1,4 +1,5 @@
-"""`sweep(conn, now)`: evaluate every time-based alert rule once, each in its own transaction."""
+"""`sweep(conn, now)`: evaluate every time-based alert rule once, each in its own transaction,
+then open the recovery cases that returns call for (tracker.recovery, by asset type)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tracker.domain import AlertKind, AssetStatus, Cue
 from tracker.domain.model import require_aware
+from tracker.recovery.store.returns import IntakeOutcome, open_cases_on_return
 from tracker.store import OUTBOX_KINDS
 from tracker.store.writes import EVENTS_LOCK
 from tracker.sweep.layers import SHORTEST_THRESHOLD, rule_parameters
@@ -69,6 +71,8 @@ class RuleOutcome:
 class SweepReport:
     now: datetime
     outcomes: tuple[RuleOutcome, ...]
+    # Returns read since the last sweep, and the recovery cases their types' rules opened.
+    recovery: IntakeOutcome
 
     def of(self, kind: AlertKind) -> RuleOutcome:
         return next(outcome for outcome in self.outcomes if outcome.kind is kind)
@@ -142,4 +146,5 @@ async def sweep(conn: AsyncConnection, now: datetime) -> SweepReport:
     """
     require_aware("now", now)
     outcomes = [await sweep_rule(conn, rule, now) for rule in TIME_RULES]
-    return SweepReport(now, tuple(outcomes))
+    recovery = await open_cases_on_return(conn, now)
+    return SweepReport(now, tuple(outcomes), recovery)

@@ -15,6 +15,13 @@ from tracker.tables.plumbing import (
     webhooks,
 )
 from tracker.tables.readers import reader_health
+from tracker.tables.recovery import (
+    erasure_certificates,
+    event_cursors,
+    recovery_cases,
+    recovery_checks,
+    repair_orders,
+)
 from tracker.tables.registry import asset_identifiers, asset_types, assets
 from tracker.tables.sites import read_points, sites, zones
 from tracker.tables.state import alert_rules, alerts, asset_events, asset_state, unknown_tags
@@ -35,12 +42,17 @@ __all__ = [
     "custodians",
     "dispatch_lines",
     "dispatches",
+    "erasure_certificates",
+    "event_cursors",
     "idempotency_keys",
     "metadata",
     "outbox",
     "presences",
     "read_points",
     "reader_health",
+    "recovery_cases",
+    "recovery_checks",
+    "repair_orders",
     "service_records",
     "sites",
     "unknown_tags",

@@ -15,9 +15,10 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from tracker.tables.metadata import created_at, metadata, one_of, updated_at
+from tracker.tables.recovery import CHECK_KINDS, RETURN_CATEGORIES
 
 IDENTIFIER_SCHEMES = ("epc", "epc_hex", "gs1", "serial")
 
@@ -34,8 +35,24 @@ asset_types = Table(
     Column("max_trips", Integer, nullable=True),
     Column("max_age_days", Integer, nullable=True),
     Column("storage_zone_kind", Text, nullable=True),
+    # Recovery (tracker.recovery): checks required before grading, and whether a case opens
+    # by itself when an asset of the type comes back, with which return category.
+    Column("recovery_checks", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("recovery_open_on_return", Boolean, nullable=False, server_default="false"),
+    Column("recovery_return_category", Text, nullable=True),
     created_at(),
     updated_at(),
+    CheckConstraint(
+        "recovery_checks <@ ARRAY[{}]::text[]".format(", ".join(f"'{c}'" for c in CHECK_KINDS)),
+        name="recovery_checks",
+    ),
+    CheckConstraint(
+        one_of("recovery_return_category", RETURN_CATEGORIES), name="recovery_return_category"
+    ),
+    CheckConstraint(
+        "NOT recovery_open_on_return OR recovery_return_category IS NOT NULL",
+        name="recovery_open_on_return",
+    ),
 )
 
 assets = Table(

@@ -65,6 +65,12 @@ def test_the_walk_finds_the_routes() -> None:
         "/v1/dispatches",
         "/v1/sites/apply",
         "/v1/readers",
+        "/v1/reports/value-stream",
+        "/v1/reports/loss",
+        "/v1/reports/recovery",
+        "/v1/recovery/cases",
+        "/v1/recovery/cases/1/decision",
+        "/v1/recovery/cases/1/repairs/1/close",
     } <= paths
     assert len(ROUTES) >= 35
 
