@@ -25,6 +25,7 @@ from api.auth import Principal, require
 from api.ops import ResourcesDep
 from tracker.domain import AssetStatus, Retired, apply
 from tracker.identity import IdentifierError
+from tracker.recovery.store import open_case_of
 from tracker.siteconfig.model import Id
 from tracker.store import BatchWrites, load_states, save
 from tracker.store.asset_views import get_asset
@@ -251,8 +252,8 @@ async def retire_asset(
     res: ResourcesDep, key: AssetsWriter, asset_id: PathId, body: RetireRequest
 ) -> AssetDetail:
     """Through the tracker's lifecycle: only an asset at home, missing, lost or in recovery
-    can be retired (409 otherwise). Its history gets an `asset_status_changed` event with
-    the reason and who retired it."""
+    can be retired (409 otherwise, and while a recovery case is open: its path retires it).
+    Its history gets an `asset_status_changed` event with the reason and who retired it."""
     now = datetime.now(UTC)
     async with res.engine.begin() as conn:
         await visible_asset(conn, key, asset_id)
@@ -261,6 +262,12 @@ async def retire_asset(
         if on_dispatch:
             raise HTTPException(
                 409, f"asset {asset_id!r} is on open dispatch {on_dispatch[asset_id]!r}"
+            )
+        if case_id := await open_case_of(conn, asset_id):
+            raise HTTPException(
+                409,
+                f"asset {asset_id!r} is in recovery case {case_id!r}: retire it by closing the "
+                "case on a resale, parts or recycling path",
             )
         last = state.last_applied
         # After everything already applied, even a reader clock slightly ahead of ours.

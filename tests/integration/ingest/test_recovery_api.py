@@ -574,3 +574,16 @@ async def test_cases_are_listed_by_filter_oldest_first_one_page_at_a_time(api: A
     assert set(counted) == {"intake", "grading", "sanitisation", "repair", "decision"}
     for stage, count in counted.items():
         assert count == sum(1 for r in stored if r["open"] and r["stage"] == stage)
+
+
+async def test_an_asset_with_an_open_case_is_retired_by_its_path_not_the_assets_api(
+    api: Api,
+) -> None:
+    crate = CRATES[11]
+    case = await opened(api, crate)
+    retirer = bearer(await make_key(api.url, "assets:write"))
+    retire = {"reason": "cracked", "by": "ana"}
+    response = await api.client.post(f"/v1/assets/{crate}/retire", json=retire, headers=retirer)
+    assert response.status_code == 409, response.text
+    assert case["id"] in response.json()["title"]
+    assert await asset_status(api, crate) == ("in_recovery", None)

@@ -10,6 +10,7 @@ from tracker.recovery.store.cases import (
     get_case,
     list_cases,
     load_case,
+    open_case_of,
     open_cases_by_stage,
 )
 from tracker.recovery.store.closing import close_case
@@ -44,6 +45,7 @@ __all__ = [
     "list_cases",
     "load_case",
     "open_case",
+    "open_case_of",
     "open_cases_by_stage",
     "open_cases_on_return",
     "open_repair_order",

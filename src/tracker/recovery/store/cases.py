@@ -118,6 +118,15 @@ async def case_sites(conn: AsyncConnection, case_id: str) -> tuple[str, str | No
     return str(row[0]), row[1]
 
 
+async def open_case_of(conn: AsyncConnection, asset_id: str) -> str | None:
+    """The asset's open recovery case, if it has one."""
+    case_id = await conn.scalar(
+        text("SELECT id FROM recovery_cases WHERE asset_id = :id AND closed_at IS NULL"),
+        {"id": asset_id},
+    )
+    return str(case_id) if case_id is not None else None
+
+
 async def case_asset(conn: AsyncConnection, case_id: str) -> str:
     asset_id = await conn.scalar(
         text("SELECT asset_id FROM recovery_cases WHERE id = :id"), {"id": case_id}
