@@ -96,6 +96,7 @@ def test_every_site_gets_its_home_custodian() -> None:
         "site_id": "dc1",
         "return_days": None,
         "contact": {},
+        "gln": None,
     }
 
 
@@ -226,3 +227,16 @@ def test_the_sites_own_custodian_ids_are_reserved() -> None:
     assert problems_of(data) == [
         "custodians[0].id: 'site:…' ids are the sites' own custodians, made by tagtrail"
     ]
+
+
+def test_a_custodian_may_carry_its_party_gln() -> None:
+    data = minimal()
+    data["custodians"] = [
+        {"id": "acme", "name": "Acme", "kind": "customer", "gln": "4012345000023"},
+        {"id": "globex", "name": "Globex", "kind": "customer", "gln": "4012345000024"},
+    ]
+    assert problems_of(data) == [
+        "custodians[1].gln: wrong check digit in (414)4012345000024: expected 3, got 4"
+    ]
+    data["custodians"].pop()
+    assert plan(parse_site_data(data)).custodians["acme"]["gln"] == "4012345000023"

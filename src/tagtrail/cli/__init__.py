@@ -17,6 +17,7 @@ from tagtrail.cli.consume import consume_command
 from tagtrail.cli.context import build_settings
 from tagtrail.cli.decode import decode_command
 from tagtrail.cli.demo import demo_command
+from tagtrail.cli.epcis import epcis_app
 from tagtrail.cli.keys import keys_app
 from tagtrail.cli.migrate import migrate_command
 from tagtrail.cli.reader import llrp_command, run_command
@@ -45,6 +46,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(recovery_app, name="recovery")
 app.add_typer(report_app, name="report")
 app.add_typer(bench_app, name="bench")
+app.add_typer(epcis_app, name="epcis")
 sites_app = typer.Typer(no_args_is_help=True, help="Sites, zones, doors and read points as code.")
 sites_app.command("apply")(sites_apply_command)
 app.add_typer(sites_app, name="sites")

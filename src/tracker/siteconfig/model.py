@@ -123,6 +123,9 @@ class CustodianConfig(_Strict):
     kind: CustodianKindName
     return_days: Days | None = None
     contact: dict[str, str] = {}
+    # The party's GS1 GLN: EPCIS events name the custodian by it (a PGLN) in source and
+    # destination lists; without one, by a tagtrail URI.
+    gln: Annotated[str, AfterValidator(_valid_gln)] | None = None
 
 
 CheckName = Literal["functional", "cosmetic", "software_lock", "calibration", "decontamination"]

@@ -101,6 +101,7 @@ def plan(config: SiteFile) -> Plan:
             "site_id": site.id,
             "return_days": None,
             "contact": {},
+            "gln": None,
         }
         for zone in site.zones:
             desired.zones[zone.id] = {

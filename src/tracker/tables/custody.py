@@ -30,6 +30,9 @@ custodians = Table(
     Column("site_id", Text, ForeignKey("sites.id"), nullable=True, comment="for kind = site"),
     Column("return_days", Integer, nullable=True, comment="return terms: days allowed out"),
     Column("contact", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column(
+        "gln", Text, nullable=True, comment="GS1 party GLN, for EPCIS (possessing / owning party)"
+    ),
     created_at(),
     updated_at(),
     CheckConstraint(one_of("kind", CUSTODIAN_KINDS), name="kind"),
