@@ -4,14 +4,16 @@ A home site (dc1, ≥ 8 dock doors) and a second site (dc2) lend crates to custo
 dispatches. Over the day: returns on time, late returns, crates that never come back, exits
 without a dispatch (some come back), returns that turn up at the other site, and check-ins by
 handheld instead of a door read — all with portal noise (dozens to hundreds of reads per pass,
-RSSI jitter, cross-reads at the neighbouring door, strays). `truth` says where every crate
-must end up and which alerts must fire; the demo compares tagtrail's result with it.
+RSSI jitter, cross-reads at the neighbouring door, strays). Every crate back from a dispatch
+goes through recovery at the bench, as `bench` plans it (simulators.recovery_bench). `truth`
+says where every crate must end up, in which status, which alerts must fire and how its
+recovery case ends; the demo compares tagtrail's result with it.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -20,6 +22,7 @@ import orjson
 
 from ingest.tagread import TagRead
 from simulators.dock_stream import Pass, pass_reads, stray_reads
+from simulators.recovery_plan import BenchPlan, Returned, plan_bench
 from simulators.world import Asset, Door, World
 
 Category = Literal["on_time", "late", "never", "check_in", "other_site", "exit_back", "exit_gone"]
@@ -61,10 +64,13 @@ class Expected:
 class Truth:
     assets: dict[str, Expected] = field(default_factory=dict)
     alerts: dict[str, set[str]] = field(default_factory=dict)  # kind → asset ids
+    # Recovery cases: path → assets whose case is closed by it; stage → assets still there.
+    recovery_closed: dict[str, set[str]] = field(default_factory=dict)
+    recovery_open: dict[str, set[str]] = field(default_factory=dict)
 
     def write(self, path: Path) -> None:
-        """The ground truth as JSON: every asset's final place, custodian and status, and
-        the assets each alert kind must fire for."""
+        """The ground truth as JSON: every asset's final place, custodian and status, the
+        assets each alert kind must fire for, and how their recovery cases end."""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(
             orjson.dumps(
@@ -78,6 +84,10 @@ class Truth:
                         for asset_id, e in self.assets.items()
                     },
                     "alerts": {kind: sorted(ids) for kind, ids in self.alerts.items()},
+                    "recovery": {
+                        "closed_by_path": {p: sorted(i) for p, i in self.recovery_closed.items()},
+                        "open_by_stage": {s: sorted(i) for s, i in self.recovery_open.items()},
+                    },
                 },
                 option=orjson.OPT_INDENT_2,
             )
@@ -90,6 +100,8 @@ class Day:
     scans: list[Scan]
     dispatches: list[Dispatch]
     truth: Truth
+    returned: list[Returned] = field(default_factory=list)  # back from a dispatch
+    bench: BenchPlan = field(default_factory=lambda: BenchPlan({}))
 
 
 @dataclass
@@ -106,6 +118,10 @@ class DemoScenario:
     # Who crates are dispatched to: customers, and a carrier that keeps some on its trucks.
     customers: tuple[str, ...] = ("acme", "globex", "rapid-freight")
     audits: int = 60  # handheld audit scans of crates standing at home
+    # Crates back from a dispatch go through recovery (their type opens a case on return);
+    # those back from this story hour on are left open at the bench when the day ends.
+    recovery: bool = True
+    bench_open_from_h: float = 19.0
 
     def play_out(self) -> Day:
         rng = random.Random(self.seed)
@@ -127,7 +143,19 @@ class DemoScenario:
             day.scans.append(Scan(asset, "audit", self._at(rng, 12.0, 20.0)))
         day.reads.sort(key=lambda r: (r.seen_at, r.read_id))
         day.scans.sort(key=lambda s: s.at)
+        if self.recovery:
+            self._plan_bench(day)
         return day
+
+    def _plan_bench(self, day: Day) -> None:
+        """Each returned crate's case as the bench will work it, and where that leaves it."""
+        open_from = self.start + self.hour * self.bench_open_from_h
+        day.bench = plan_bench(day.returned, self.seed, open_from)
+        for case in day.bench.cases.values():
+            expected = day.truth.assets[case.asset_id]
+            day.truth.assets[case.asset_id] = replace(expected, status=case.final_status)
+        day.truth.recovery_closed = day.bench.closed_by_path()
+        day.truth.recovery_open = day.bench.open_by_stage()
 
     def _at(self, rng: random.Random, low_h: float, high_h: float) -> datetime:
         return self.start + self.hour * rng.uniform(low_h, high_h)
@@ -153,11 +181,16 @@ class DemoScenario:
             self._pass(asset, rng.choice(self.home.doors), "inbound", back, rng, day)
             alerts.setdefault("overdue_return", set()).add(asset.id)
         elif category == "check_in":
-            day.scans.append(Scan(asset, "check_in", due - self.hour))
+            back = due - self.hour
+            day.scans.append(Scan(asset, "check_in", back))
         elif category == "other_site":
             back = due - self.hour * rng.uniform(0.5, 3.5)
             self._pass(asset, rng.choice(self.other.doors), "inbound", back, rng, day)
             truth.assets[asset.id] = Expected(self.other.site_id, f"site:{home}", "in_service")
+        if category in ("on_time", "late", "check_in", "other_site"):
+            # Back from its dispatch: the return closes the dispatch line (a return without a
+            # dispatch, exit_back, is no return of a loan and opens no case).
+            day.returned.append(Returned(asset.id, back))
         if category == "never":
             truth.assets[asset.id] = Expected(None, asset_due[0], "in_transit")
             alerts.setdefault("overdue_return", set()).add(asset.id)

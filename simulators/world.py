@@ -4,6 +4,7 @@ and GRAI-tagged returnable crates — written straight into tagtrail's tables.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 
 from epcpy.epc_schemes.grai import GRAI, GRAIFilterValue
@@ -22,6 +23,10 @@ from tracker.tables import (
 )
 
 COMPANY_PREFIX = "0614141"
+# The crates' asset type, as seeded and as a site file states it (`asset_type_entry`).
+CRATE_TYPE_NAME = "Returnable crate 60x40"
+CRATE_REPLACEMENT_VALUE = "42.50"
+CRATE_CYCLE_DAYS = 21
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,17 @@ class World:
 
     def zone_reader_id(self, kind: str) -> str:
         return f"{self.site_id}-{kind}-reader"
+
+    def asset_type_entry(self, **settings: object) -> dict[str, object]:
+        """The crates' type as an `asset_types` entry of a site file, with `settings` (such
+        as `recovery`) added: applying it changes only what `settings` say."""
+        return {
+            "id": self.asset_type,
+            "name": CRATE_TYPE_NAME,
+            "replacement_value": CRATE_REPLACEMENT_VALUE,
+            "expected_cycle_days": CRATE_CYCLE_DAYS,
+            **settings,
+        }
 
 
 async def seed(conn: AsyncConnection, world: World) -> None:
@@ -154,9 +170,9 @@ async def seed(conn: AsyncConnection, world: World) -> None:
         .on_conflict_do_nothing()
         .values(
             id=world.asset_type,
-            name="Returnable crate 60x40",
-            replacement_value=42.50,
-            expected_cycle_days=21,
+            name=CRATE_TYPE_NAME,
+            replacement_value=Decimal(CRATE_REPLACEMENT_VALUE),
+            expected_cycle_days=CRATE_CYCLE_DAYS,
         )
     )
     await conn.execute(

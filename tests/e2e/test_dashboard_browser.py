@@ -1,7 +1,8 @@
 """The dashboard in a real browser — Debian's chromium driven by Playwright — against a real
 `tagtrail api` process while a short scenario plays: crates leave through dock doors without
-a dispatch, the in-process consumer applies the reads, and the page shows it live. Screenshots
-go to test-artifacts/."""
+a dispatch, the in-process consumer applies the reads, and the page shows it live; crates back
+home go through recovery at the bench, and the recovery and value-stream panels follow.
+Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -38,7 +39,17 @@ WORLD = World(
     asset_type="crate-dashboard",
     customers=("northwind",),
 )
+# Crates that go out and come back, then through recovery (cases opened by hand).
+BENCH_WORLD = World(
+    site_id="dc6",
+    door_count=2,
+    asset_count=6,
+    first_serial=7100,
+    asset_type="crate-bench",
+    customers=(),
+)
 LEAVING = 6  # the first six crates leave without a dispatch; the first one comes back
+CASE_STAGES = ("intake", "grading", "sanitisation", "repair", "decision")  # the panel's order
 WAIT_MS = 30_000
 SETTLE = timedelta(seconds=15)  # past absence_s + cross_read_s: every door visit is decided
 
@@ -74,6 +85,7 @@ async def consumer(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Set
     """The world seeded, and an ingest consumer running in this process."""
     async with engine.begin() as conn:
         await seed(conn, WORLD)
+        await seed(conn, BENCH_WORLD)
     scoped = settings.model_copy(update={"tick_s": 0.0, "metrics_port": 0})
     stop = asyncio.Event()
     task = asyncio.create_task(run_consumer(scoped, stop))
@@ -82,7 +94,8 @@ async def consumer(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Set
     finally:
         stop.set()
         await asyncio.wait_for(task, 30)
-        await forget_world(engine)
+        for world in (WORLD, BENCH_WORLD):
+            await forget_world(engine, world)
 
 
 # Children before parents; assets cascade to their state, identifiers and alerts.
@@ -97,14 +110,15 @@ _FORGET = (
 )
 
 
-async def forget_world(engine: AsyncEngine) -> None:
+async def forget_world(engine: AsyncEngine, world: World) -> None:
     """Other e2e tests share the session database and some read every event from id 0 (or
-    fuzz the alerts there): leave it as this module found it."""
+    fuzz the alerts there): leave it as this module found it. Recovery cases go with their
+    assets."""
     names = {
-        "assets": [a.id for a in WORLD.assets],
-        "custodians": [f"site:{WORLD.site_id}", *WORLD.customers],
-        "site": WORLD.site_id,
-        "asset_type": WORLD.asset_type,
+        "assets": [a.id for a in world.assets],
+        "custodians": [f"site:{world.site_id}", *world.customers],
+        "site": world.site_id,
+        "asset_type": world.asset_type,
     }
     async with engine.begin() as conn:
         for statement in _FORGET:
@@ -241,6 +255,159 @@ async def test_dashboard_shows_the_scenario_live(
     # plus Last-Event-ID — which wins, so it resumes right after the last event it saw.
     first, second = await first_events(running_api, 2, {})
     assert await first_events(running_api, 1, {"Last-Event-ID": first}) == [second]
+
+
+async def open_the_page(api: RunningApi, browser: Browser) -> tuple[Page, list[str]]:
+    page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.set_default_timeout(WAIT_MS)
+    failures: list[str] = []
+    page.on("pageerror", lambda exc: failures.append(str(exc)))
+    await page.goto(api.base_url + "/")
+    await page.fill("#key-input", api.admin_key)
+    await page.click("#key-form button[type=submit]")
+    await expect(page.locator("#live")).to_have_text("live")
+    return page, failures
+
+
+async def crates_back_home(api: httpx.AsyncClient, consumer: Settings) -> None:
+    """Every BENCH_WORLD crate out through one door and, half a minute later, back in through
+    the other: each a completed loop of the asset's value stream. The reads are of the last
+    minute: after the watermark the module's first test left (older reads would be late)."""
+    crates, (door_a, door_b) = BENCH_WORLD.assets, BENCH_WORLD.doors
+    start = datetime.now(UTC) - timedelta(seconds=58)
+    out = [
+        Pass(c, door_a, "outbound", start + timedelta(seconds=2 * i)) for i, c in enumerate(crates)
+    ]
+    back = [Pass(p.asset, door_b, "inbound", p.start + timedelta(seconds=30)) for p in out]
+    await publish_passes(consumer, out, out[-1].start + SETTLE)
+    await publish_passes(consumer, back, back[-1].start + SETTLE)
+    for crate in crates:
+        for _ in range(150):
+            history = (await api.get(f"/v1/assets/{crate.id}/history")).json()["items"]
+            moves = [
+                e["payload"]["to_status"] for e in history if e["kind"] == "asset_status_changed"
+            ]
+            if moves == ["in_transit", "in_service"]:
+                break
+            await asyncio.sleep(0.2)
+        else:
+            raise AssertionError(f"{crate.id} did not go out and come back: {moves}")
+
+
+# Per crate: the bench steps after opening its case, and the stage it is left in.
+BENCH_STEPS: list[tuple[list[tuple[str, dict[str, object]]], str]] = [
+    (
+        [
+            ("checks", {"checks": [{"check": "functional", "passed": True}]}),
+            ("grade", {"grade": "ready_to_redeploy"}),
+            ("decision", {"path": "redeploy"}),
+            ("close", {}),
+        ],
+        "done",
+    ),
+    (
+        [
+            ("grade", {"grade": "ready_to_redeploy"}),
+            ("decision", {"path": "redeploy"}),
+            ("close", {}),
+        ],
+        "done",
+    ),
+    ([("checks", {"checks": [{"check": "cosmetic", "passed": False}]})], "grading"),
+    (
+        [
+            ("grade", {"grade": "repairable"}),
+            ("repairs", {"description": "replace latch", "cost": "4.80"}),
+        ],
+        "repair",
+    ),
+    ([], "intake"),
+    (
+        [
+            ("grade", {"grade": "components_only"}),
+            ("decision", {"path": "parts", "parts": [{"part": "lid", "value": "6.00"}]}),
+        ],
+        "decision",
+    ),
+]
+
+
+async def work_the_bench(api: httpx.AsyncClient) -> None:
+    for crate, (steps, stage) in zip(BENCH_WORLD.assets, BENCH_STEPS, strict=True):
+        opened = await api.post(
+            "/v1/recovery/cases",
+            json={"asset_id": crate.id, "return_category": "customer_return", "by": "ana@dc6"},
+        )
+        assert opened.status_code == 201, opened.text
+        case = opened.json()
+        for step, body in steps:
+            done = await api.post(
+                f"/v1/recovery/cases/{case['id']}/{step}", json={**body, "by": "ana@dc6"}
+            )
+            assert done.is_success, done.text
+            case = done.json()
+        assert case["stage"] == stage, case
+
+
+async def test_dashboard_shows_recovery_stages_and_the_value_stream(
+    running_api: RunningApi, consumer: Settings, browser: Browser
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=running_api.base_url,
+        headers={"Authorization": f"Bearer {running_api.admin_key}"},
+        timeout=30,
+    ) as api:
+        await crates_back_home(api, consumer)
+        page, failures = await open_the_page(running_api, browser)
+        # Other tests may share the database: the panel is compared with what the API says.
+        before = {
+            s["stage"]: s["open_cases"] for s in (await api.get("/v1/recovery/stages")).json()
+        }
+        stage_counts = page.locator("#recovery-stages li .stage-count")
+        await expect(stage_counts).to_have_text([str(before[s]) for s in CASE_STAGES])
+
+        await work_the_bench(api)
+        stages = (await api.get("/v1/recovery/stages")).json()
+        after = {s["stage"]: s["open_cases"] for s in stages}
+        assert {s: after[s] - before[s] for s in CASE_STAGES} == {
+            "intake": 1,
+            "grading": 1,
+            "sanitisation": 0,
+            "repair": 1,
+            "decision": 1,
+        }
+        # The page follows from the live stream, without a reload.
+        await expect(stage_counts).to_have_text([str(after[s]) for s in CASE_STAGES])
+        report = (await api.get("/v1/reports/recovery")).json()
+        redeployed = next(p for p in report["by_path"] if p["key"] == "redeploy")
+        await expect(
+            page.locator('#recovery-paths tr[data-path="redeploy"] td').first
+        ).to_have_text(str(redeployed["cases"]))
+        rate = round(report["overall"]["redeployment_rate"] * 100)
+        await expect(page.locator("#recovery-rate .big")).to_have_text(f"{rate} %")
+
+        # The value stream: our crates' loops (out, back, recovery, redeployed) are in it, and
+        # the chart marks the bottleneck the report names (refreshed at most every 10 s).
+        flow = (await api.get("/v1/reports/value-stream")).json()["overall"]
+        assert flow["bottleneck"] is not None
+        in_recovery = next(s for s in flow["stages"] if s["stage"] == "in_recovery")
+        assert in_recovery["loops"] >= 2
+        chart = page.locator("#flow-chart svg[role=img]")
+        marked = chart.locator("g.bottleneck")
+        await expect(marked).to_have_count(1)
+        await expect(marked).to_have_attribute("data-stage", flow["bottleneck"])
+        await expect(marked.locator(".tag")).to_have_text(" · bottleneck")
+        recovery_row = chart.locator('g[data-stage="in_recovery"]')
+        await expect(recovery_row.locator("rect.p50")).to_have_count(1)
+        await expect(page.locator("#flow-chart-title")).to_have_text(
+            f"Time per stage over {flow['loops']:,} completed loops"
+        )
+        await expect(page.locator("#flow-table tbody tr")).to_contain_text(["In recovery"])
+        await expect(page.locator("#flow-chart-desc")).to_contain_text("Bottleneck: ")
+        assert float(await recovery_row.locator("rect.p90").get_attribute("width") or 0) > 0
+        await page.locator("#recovery-h").scroll_into_view_if_needed()
+        await shot(page, "5-recovery")
+        assert failures == [], failures
 
 
 async def first_events(api: RunningApi, count: int, headers: dict[str, str]) -> list[str]:

@@ -14,6 +14,8 @@ const KINDS = [
   "alert_acknowledged", "dispatch_closed", "handheld_scanned", "marked_missing",
   "recovery_opened", "redeployed", "retired", "written_off", "zone_entered",
   "audit_opened", "audit_closed", "service_recorded",
+  "recovery_checked", "recovery_graded", "asset_sanitised", "repair_ordered", "repair_closed",
+  "recovery_decided", "recovery_closed",
 ];
 const QUIET = new Set(["observation_ignored", "clock_clamped"]);
 

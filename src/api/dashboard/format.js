@@ -27,6 +27,45 @@ export function alertWord(kind) {
   return ALERT_WORDS[kind] ?? humanise(kind);
 }
 
+// Recovery: the stages a case waits in (in order) and the paths it can end by.
+export const CASE_STAGES = [
+  ["intake", "Intake"],
+  ["grading", "Grading"],
+  ["sanitisation", "Data erasure"],
+  ["repair", "Repair"],
+  ["decision", "Decision"],
+];
+const PATH_WORDS = {
+  redeploy: "Redeployed",
+  resale: "Resold",
+  parts: "Harvested for parts",
+  recycling: "Recycled",
+};
+
+export function pathWord(path) {
+  return PATH_WORDS[path] ?? humanise(path);
+}
+
+// Stages of the asset loop (GET /v1/reports/value-stream), in the order an asset goes.
+export const LOOP_STAGES = [
+  ["at_home", "At home"],
+  ["outbound_transit", "Outbound transit"],
+  ["at_custodian", "At customers"],
+  ["return_transit", "Return transit"],
+  ["in_recovery", "In recovery"],
+  ["unaccounted", "Unaccounted"],
+];
+// The stages a bottleneck can be (the others are shown only when some loop spent time there).
+export const FLOW_STAGES = new Set(["outbound_transit", "at_custodian", "return_transit", "in_recovery"]);
+
+export function loopStageWord(stage) {
+  return Object.fromEntries(LOOP_STAGES)[stage] ?? humanise(stage);
+}
+
+export function formatShare(value) {
+  return `${Math.round(Number(value) * 100)} %`;
+}
+
 export function humanise(word) {
   const text = String(word ?? "").replaceAll("_", " ");
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -54,6 +93,7 @@ export function formatTime(iso) {
 
 export function formatDuration(seconds) {
   const s = Math.max(0, Math.round(Number(seconds)));
+  if (s === 0 && Number(seconds) > 0) return "< 1 s";
   if (s < 120) return `${s} s`;
   if (s < 7200) return `${Math.round(s / 60)} min`;
   if (s < 172800) return `${Math.round(s / 3600)} h`;
@@ -105,15 +145,38 @@ export function describe(event) {
         : `${alertWord(p.alert_kind).toLowerCase()} resolved (${humanise(p.reason ?? "cleared").toLowerCase()})`;
     case "observation_recorded_late":
       return "late read kept in history";
+    case "recovery_opened":
+      return `recovery case opened (${humanise(p.return_category).toLowerCase()})`;
+    case "recovery_checked":
+      return `checked: ${(p.checks ?? []).map((c) => `${humanise(c.check).toLowerCase()} ${c.passed ? "passed" : "failed"}`).join(", ")}`;
+    case "recovery_graded":
+      return `graded ${humanise(p.grade).toLowerCase()}`;
+    case "asset_sanitised":
+      return `data erased (${humanise(p.method).toLowerCase()})`;
+    case "repair_ordered":
+      return `repair ordered: ${p.description}`;
+    case "repair_closed":
+      return `repair ${p.outcome === "repaired" ? "done" : "found it unrepairable"}`;
+    case "recovery_decided":
+      return `recovery decided: ${pathWord(p.path).toLowerCase()}`;
+    case "recovery_closed":
+      return `recovery closed: ${pathWord(p.path).toLowerCase()}`;
     default:
       return humanise(event.kind).toLowerCase();
   }
 }
+
+// Steps of a recovery case, as the stream names them.
+export const RECOVERY_KINDS = new Set([
+  "recovery_opened", "recovery_checked", "recovery_graded", "asset_sanitised",
+  "repair_ordered", "repair_closed", "recovery_decided", "recovery_closed",
+]);
 
 export function tone(kind) {
   if (kind === "alert_raised") return "alert";
   if (kind === "alert_resolved" || kind === "alert_acknowledged") return "ok";
   if (kind === "asset_left_site" || kind === "custody_transferred") return "out";
   if (kind === "asset_arrived" || kind === "turnaround_recorded") return "in";
+  if (RECOVERY_KINDS.has(kind)) return "recovery";
   return "plain";
 }

@@ -1,18 +1,26 @@
-// The dashboard: asks for a key once, then keeps counts, alerts and value at risk fresh from
-// the live stream (with a slow poll as a safety net for what the stream cannot say).
+// The dashboard: asks for a key once, then keeps counts, alerts, value at risk and recovery
+// fresh from the live stream (with a slow poll as a safety net for what the stream cannot say).
 import { api, ApiError, storedKey, storeKey } from "./api.js";
 import { loadAlerts, loadRisk, wireAlerts } from "./alerts.js";
 import { byId } from "./dom.js";
 import { LiveFeed } from "./feed.js";
-import { names } from "./format.js";
+import { loadValueStream } from "./flow.js";
+import { names, RECOVERY_KINDS } from "./format.js";
 import { flash, loadLayout, renderCounts } from "./plan.js";
+import { loadRecovery } from "./recovery.js";
 import { wireSearch } from "./search.js";
 
 const POLL_MS = 30000;
+// The value-stream report sorts every status change ever recorded: a wall screen asks for it
+// at most this often, however busy the stream.
+const FLOW_EVERY_MS = 10000;
 const ALERT_KINDS = new Set(["alert_raised", "alert_resolved", "alert_acknowledged"]);
+const NOTHING = { counts: false, alerts: false, recovery: false };
 let feed = null;
-let pending = { counts: false, alerts: false };
+let pending = NOTHING;
 let refreshTimer = null;
+let flowAsked = 0;
+let flowTimer = null;
 
 function askForKey(message) {
   const dialog = byId("key-dialog");
@@ -50,16 +58,40 @@ async function refreshAlerts() {
   await Promise.all([loadAlerts(), loadRisk()]);
 }
 
+// Recovery steps move the bench's figures at once and the value stream now and then.
+async function refreshRecovery() {
+  await loadRecovery();
+  scheduleFlow();
+}
+
+function scheduleFlow() {
+  if (flowTimer) return;
+  const wait = Math.max(0, flowAsked + FLOW_EVERY_MS - Date.now());
+  flowTimer = setTimeout(async () => {
+    flowTimer = null;
+    flowAsked = Date.now();
+    try {
+      await loadValueStream();
+    } catch (error) {
+      trouble(error);
+    }
+  }, wait);
+}
+
 // Bursts of events (a truck unloading) become one refresh per second, not one per event.
 function scheduleRefresh(what) {
-  pending = { counts: pending.counts || what.counts, alerts: pending.alerts || what.alerts };
+  pending = Object.fromEntries(Object.keys(NOTHING).map((k) => [k, pending[k] || Boolean(what[k])]));
   if (refreshTimer) return;
   refreshTimer = setTimeout(async () => {
     const todo = pending;
-    pending = { counts: false, alerts: false };
+    pending = NOTHING;
     refreshTimer = null;
     try {
-      await Promise.all([todo.counts && refreshCounts(), todo.alerts && refreshAlerts()]);
+      await Promise.all([
+        todo.counts && refreshCounts(),
+        todo.alerts && refreshAlerts(),
+        todo.recovery && refreshRecovery(),
+      ]);
     } catch (error) {
       trouble(error);
     }
@@ -82,7 +114,8 @@ async function start() {
     const counts = await api("/v1/stats/locations");
     await Promise.all([loadLayout(counts), loadCustodians().catch(() => {})]);
     renderCounts(counts);
-    await refreshAlerts();
+    flowAsked = Date.now();
+    await Promise.all([refreshAlerts(), loadRecovery(), loadValueStream()]);
   } catch (error) {
     trouble(error);
     return;
@@ -91,7 +124,8 @@ async function start() {
   feed = new LiveFeed(
     (event) => {
       flash(event.zone_id);
-      scheduleRefresh({ counts: !ALERT_KINDS.has(event.kind), alerts: true });
+      const recovery = RECOVERY_KINDS.has(event.kind);
+      scheduleRefresh({ counts: !ALERT_KINDS.has(event.kind), alerts: !recovery, recovery });
     },
     // The stream closed on an error: if the key went bad, say so.
     () => api("/v1/stats/locations").catch(trouble),
@@ -123,7 +157,9 @@ function wire() {
   tick();
   setInterval(tick, 10000);
   setInterval(() => {
-    if (storedKey() && !byId("key-dialog").open) scheduleRefresh({ counts: true, alerts: true });
+    if (storedKey() && !byId("key-dialog").open) {
+      scheduleRefresh({ counts: true, alerts: true, recovery: true });
+    }
   }, POLL_MS);
 }
 

@@ -17,6 +17,7 @@ from rich.table import Table
 from tagtrail.bootstrap import configure_logging
 from tagtrail.cli.context import fail, settings_from
 from tagtrail.demo.run import DemoResult, run_demo
+from tagtrail.demo.tables import recovery_table, value_stream_table
 from tagtrail.migrate import upgrade
 from tagtrail.stack import LocalStack, StackError
 
@@ -101,6 +102,8 @@ def _report(summary: dict[str, Any], as_json: bool) -> None:
             kind, *(str(figures[k]) for k in ("expected", "raised", "precision", "recall"))
         )
     console.print(alerts)
+    console.print(recovery_table(summary["recovery"]))
+    console.print(value_stream_table(summary["value_stream"]))
 
 
 def _serve_until_interrupted(result: DemoResult) -> None:

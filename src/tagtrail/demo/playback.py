@@ -1,14 +1,26 @@
 """Plays the day hour by hour: door reads through LLRP reader simulators and the LLRP
-adapter, handheld check-ins through the API, and a sweep on the scenario's clock after each
-hour (the sweeper's `now` is the scenario time, lagging an hour so that passes still open
-never look overdue)."""
+adapter, handheld check-ins through the API, a sweep after each hour, and the recovery bench
+working the cases the sweep opened, beside the docks.
+
+Clocks. The scenario's times are wall-clock times of a compressed day (a story hour lasts
+`hour_length`; the day starts a few seconds after the demo does), and a read is reported when
+the wall clock reaches its time, never before; reads whose time passed while the sweep ran are
+reported at once, as a reader catching up. So the readers, the consumer's idle ticks and the
+API — which stamps every bench step with its own clock — keep one clock. The sweep's alert
+rules run on the scenario's clock lagging `SWEEP_LAG_HOURS` (a door visit is decided only
+after `absence_s` of silence, and a return must not look overdue meanwhile); its recovery
+intake runs on the wall clock, so a case is stamped when it opened, not hours earlier at the
+return (`sweep_two_clocks`). Turnaround (intake → done) is then the bench's own time, and the
+value stream's time in recovery runs from the return (the door visit being decided, about
+`absence_s`, plus the wait for the hourly sweep and the bench) to the redeployment."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -19,9 +31,12 @@ from ingest.tagread import TagRead
 from simulators.handheld import HandheldDevice
 from simulators.llrp.server import ReaderSimulator
 from simulators.llrp_playback import play
+from simulators.recovery_bench import BenchOperator
 from simulators.scenario import Day
 from tagtrail.settings import Settings
-from tracker.sweep import sweep
+from tracker.recovery.store import open_cases_on_return
+from tracker.sweep import TIME_RULES
+from tracker.sweep.run import sweep_rule
 
 Progress = Callable[[int, int, str], None]
 DROP_HOUR = 9  # a dock reader loses its connection during this hour
@@ -78,35 +93,94 @@ async def wait_applied(
         await asyncio.sleep(0.2)
 
 
+@dataclass
+class Playback:
+    """Everything the day is played through."""
+
+    simulators: dict[str, ReaderSimulator]
+    sink: CountingSink
+    device: HandheldDevice
+    bench: BenchOperator
+    engine: AsyncEngine
+    settings: Settings
+    dsn: str
+    end_offsets: Callable[[], object]
+
+
+async def _until(moment: datetime) -> None:
+    await asyncio.sleep(max(0.0, (moment - datetime.now(UTC)).total_seconds()))
+
+
+async def play_on_time(reads: Sequence[TagRead], simulators: dict[str, ReaderSimulator]) -> int:
+    """Each read reported when the wall clock reaches its time; those already due at once."""
+    now = datetime.now(UTC)
+    due = [r for r in reads if r.seen_at <= now]
+    ahead = [r for r in reads if r.seen_at > now]
+    played = await play(due, simulators)
+    if ahead:
+        await _until(ahead[0].seen_at)
+        played += await play(ahead, simulators, speed=1.0)
+    return played
+
+
+async def sweep_two_clocks(engine: AsyncEngine, scenario_now: datetime) -> None:
+    """What `tracker.sweep.sweep` does — every time rule, then the recovery intake — with the
+    rules on the scenario's lagging clock (a door visit still being decided must not look
+    overdue) and the intake on the wall clock. Opening a case judges no deadline, it stamps
+    when the case opened: with the lagging clock that stamp would be the return's own time,
+    hours of the compressed day before the case existed for the bench, and every turnaround
+    would include them."""
+    async with engine.connect() as conn:
+        for rule in TIME_RULES:
+            await sweep_rule(conn, rule, scenario_now)
+        await open_cases_on_return(conn, datetime.now(UTC))
+
+
 async def play_day(
-    day: Day,
-    start: datetime,
-    simulators: dict[str, ReaderSimulator],
-    sink: CountingSink,
-    device: HandheldDevice,
-    engine: AsyncEngine,
-    settings: Settings,
-    dsn: str,
-    end_offsets: Callable[[], object],
-    progress: Progress,
-    hour_length: timedelta,
+    day: Day, start: datetime, through: Playback, progress: Progress, hour_length: timedelta
 ) -> int:
     """Each story hour's reads reach the readers at the pace they happened (real time)."""
     played = 0
-    for hour in range(24):
-        low, high = start + hour_length * hour, start + hour_length * (hour + 1)
-        if hour == DROP_HOUR:
-            simulators[next(iter(simulators))].drop_connections()
-        played += await play(
-            [r for r in day.reads if low <= r.seen_at < high], simulators, speed=1.0
-        )
-        for scan in (s for s in day.scans if low <= s.at < high):
-            await device.scan(scan.asset.epc_uri, scan.action, at=scan.at)
-        await wait_applied(settings, dsn, sink, played, end_offsets)
-        async with engine.connect() as conn:
-            await sweep(conn, start + hour_length * (hour + 1 - SWEEP_LAG_HOURS))
-        progress(hour + 1, 24, f"{played:,} reads")
+    bench: asyncio.Task[int] | None = None
+    try:
+        for hour in range(24):
+            low, high = start + hour_length * hour, start + hour_length * (hour + 1)
+            if hour == DROP_HOUR:
+                through.simulators[next(iter(through.simulators))].drop_connections()
+            played += await play_on_time(
+                [r for r in day.reads if low <= r.seen_at < high], through.simulators
+            )
+            for scan in (s for s in day.scans if low <= s.at < high):
+                await through.device.scan(scan.asset.epc_uri, scan.action, at=scan.at)
+            await _until(high)
+            await wait_applied(
+                through.settings, through.dsn, through.sink, played, through.end_offsets
+            )
+            await sweep_two_clocks(
+                through.engine, start + hour_length * (hour + 1 - SWEEP_LAG_HOURS)
+            )
+            bench = _next_bench_round(bench, through.bench)
+            steps = sum(through.bench.steps.values())
+            progress(hour + 1, 24, f"{played:,} reads, {steps:,} recovery steps")
+        if bench is not None:
+            await bench
+    finally:
+        if bench is not None and not bench.done():
+            bench.cancel()
     return played
+
+
+def _next_bench_round(
+    running: asyncio.Task[int] | None, operator: BenchOperator
+) -> asyncio.Task[int] | None:
+    """The bench works beside the docks, not in their way: a round runs while the next hour
+    plays (a round that held the readers up would make their reads late — the consumer's idle
+    ticks move event time on meanwhile). A bench still busy picks new cases up next round."""
+    if running is not None and not running.done():
+        return running
+    if running is not None:
+        running.result()  # a round that failed fails the demo
+    return asyncio.create_task(operator.work_round())
 
 
 async def settle(settings: Settings, dsn: str, timeout_s: float = 120) -> None:
@@ -127,10 +201,7 @@ async def settle(settings: Settings, dsn: str, timeout_s: float = 120) -> None:
         await asyncio.sleep(0.5)
 
 
-async def handheld(
-    api_url: str, key: str, device_id: str
-) -> tuple[httpx.AsyncClient, HandheldDevice]:
-    client = httpx.AsyncClient(
+def api_client(api_url: str, key: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
         base_url=api_url, timeout=10, headers={"Authorization": f"Bearer {key}"}
     )
-    return client, HandheldDevice(client, device_id, "demo-operator")

@@ -1,4 +1,5 @@
-"""The demo's summary, and how tagtrail's result compares with the scenario's ground truth."""
+"""The demo's summary, and how tagtrail's result compares with the scenario's ground truth:
+every asset's place, custodian and status, the alerts, and how each recovery case ended."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ SELECT a.id, COALESCE(s.status, 'in_service') AS status,
        COALESCE(s.custodian_id, 'site:' || a.home_site_id) AS custodian_id
 FROM assets a LEFT JOIN asset_state s ON s.asset_id = a.id
 """
+
+
+_CASES = "SELECT asset_id, path, stage, closed_at IS NOT NULL AS closed FROM recovery_cases"
 
 
 def _share(hits: int, total: int) -> float:
@@ -48,10 +52,49 @@ def compare(
     }
 
 
-async def summarise(dsn: str, truth: Truth, reads: int, seconds: float) -> dict[str, Any]:
+def _matched(planned: set[str], found: set[str]) -> dict[str, Any]:
+    return {"planned": len(planned), "found": len(found), "same_assets": planned == found}
+
+
+def compare_recovery(cases: list[dict[str, Any]], truth: Truth) -> dict[str, Any]:
+    """The recovery cases in the database against the bench's plan: per path, the assets
+    whose case closed by it; per stage, the assets whose case still waits there."""
+    closed: dict[str, set[str]] = {}
+    waiting: dict[str, set[str]] = {}
+    for case in cases:
+        if case["closed"]:
+            closed.setdefault(case["path"], set()).add(case["asset_id"])
+        else:
+            waiting.setdefault(case["stage"], set()).add(case["asset_id"])
+    planned_closed, planned_open = truth.recovery_closed, truth.recovery_open
+    one_case_each = len({case["asset_id"] for case in cases}) == len(cases)
+    return {
+        "closed_by_path": {
+            path: _matched(planned_closed.get(path, set()), closed.get(path, set()))
+            for path in sorted(set(planned_closed) | set(closed))
+        },
+        "open_by_stage": {
+            stage: _matched(planned_open.get(stage, set()), waiting.get(stage, set()))
+            for stage in sorted(set(planned_open) | set(waiting))
+        },
+        "matches_plan": one_case_each and closed == planned_closed and waiting == planned_open,
+    }
+
+
+async def summarise(
+    dsn: str,
+    truth: Truth,
+    reads: int,
+    seconds: float,
+    *,
+    recovery: dict[str, Any],
+    value_stream: dict[str, Any],
+) -> dict[str, Any]:
+    """`recovery` and `value_stream`: the figures as the API reports them (demo.figures)."""
     conn = await asyncpg.connect(dsn)
     try:
         final = {r["id"]: dict(r) for r in await conn.fetch(_FINAL)}
+        cases = [dict(r) for r in await conn.fetch(_CASES)]
         raised: dict[str, set[str]] = {}
         for row in await conn.fetch("SELECT kind, asset_id FROM alerts"):
             raised.setdefault(row["kind"], set()).add(row["asset_id"])
@@ -78,4 +121,6 @@ async def summarise(dsn: str, truth: Truth, reads: int, seconds: float) -> dict[
         "value_at_risk": str(risk),
         "unknown_tags": unknown,
         **compare(final, truth, raised),
+        "recovery": {**recovery, "against_plan": compare_recovery(cases, truth)},
+        "value_stream": value_stream,
     }

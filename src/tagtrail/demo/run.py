@@ -2,13 +2,15 @@
 
 Processes as in production: the consumer and the API run as `tagtrail consume` and
 `tagtrail api`. In this process: one LLRP reader simulator per dock door, read by the LLRP
-adapter; a handheld scanner app calling the API; and the sweeper, on the scenario's clock.
+adapter; a handheld scanner app calling the API; the sweeper, on the scenario's clock; and a
+recovery bench operator working the cases the sweep opens for returned crates, through the API.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import subprocess
 import sys
@@ -25,14 +27,29 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from ingest.publisher import Publisher
 from readers.llrp.fleet import ReaderFleet
 from readers.llrp.target import ReaderTarget
+from simulators.handheld import HandheldDevice
 from simulators.llrp.server import ReaderSimulator
+from simulators.recovery_bench import BenchOperator
 from simulators.scenario import Day, DemoScenario, Expected
 from simulators.world import World
-from tagtrail.demo.playback import CountingSink, handheld, play_day, settle
+from tagtrail.demo.figures import recovery_figures, value_stream_figures
+from tagtrail.demo.playback import (
+    CountingSink,
+    Playback,
+    api_client,
+    play_day,
+    settle,
+    sweep_two_clocks,
+)
 from tagtrail.demo.report import summarise
-from tagtrail.demo.setup import fresh_demo_settings, make_keys, seed_network
+from tagtrail.demo.setup import (
+    apply_site_file,
+    fresh_demo_settings,
+    make_keys,
+    seed_network,
+    write_site_file,
+)
 from tagtrail.settings import Settings
-from tracker.sweep import sweep
 
 Step = Callable[[str], None]
 Progress = Callable[[int, int, str], None]
@@ -153,6 +170,9 @@ async def run_demo(
         f"seeding {len(home.assets) + len(other.assets):,} crates, {len(day.dispatches)} dispatches"
     )
     await seed_network(settings, [home, other], day.dispatches, home.site_id)
+    site_file = write_site_file(base.stack_dir / "demo" / "site.yaml", [home, other])
+    await apply_site_file(settings, site_file)
+    step(f"site file {site_file} applied: returned crates open a recovery case")
     keys = await make_keys(settings)
     api_url = f"http://127.0.0.1:{api_port}"
     consumer = _start(["consume"], settings)
@@ -193,29 +213,38 @@ async def _play(
     publisher = Publisher(settings.kafka_client_options(), settings.topic_reads)
     await publisher.start()
     sink = CountingSink(publisher)
-    client, device = await handheld(api_url, keys["demo-handhelds"], f"{home.site_id}-scanner")
+    names = ("demo-handhelds", "demo-bench", "demo-dashboard")
+    scanner, bench_client, viewer = clients = [api_client(api_url, keys[n]) for n in names]
+    device = HandheldDevice(scanner, f"{home.site_id}-scanner", "demo-operator")
+    bench = BenchOperator(bench_client, day.bench, by=f"bench@{home.site_id}")
     started = time.monotonic()
     try:
         async with _readers([home, other], sink) as simulators:
-            reads = await play_day(
-                day,
-                start,
-                simulators,
-                sink,
-                device,
-                engine,
-                settings,
-                dsn,
-                lambda: _end_offsets(settings),
-                progress,
-                hour,
-            )
+            ends = functools.partial(_end_offsets, settings)
+            through = Playback(simulators, sink, device, bench, engine, settings, dsn, ends)
+            reads = await play_day(day, start, through, progress, hour)
         step("letting the last presences close")
         await settle(settings, dsn)
-        async with engine.connect() as conn:
-            await sweep(conn, start + hour * 24)
-        return await summarise(dsn, day.truth, reads, time.monotonic() - started)
+        await sweep_two_clocks(engine, start + hour * 24)
+        await bench.work_round(finishing=True)
+        seconds = time.monotonic() - started
+        rounds = bench.round_seconds
+        step(
+            f"the bench took {sum(bench.steps.values()):,} recovery steps through the API "
+            f"in {len(rounds)} rounds (longest {max(rounds):.1f} s)"
+        )
+        hour_s = hour.total_seconds()
+        summary = await summarise(
+            dsn,
+            day.truth,
+            reads,
+            seconds,
+            recovery=await recovery_figures(viewer, hour_s),
+            value_stream=await value_stream_figures(viewer, hour_s),
+        )
+        return {**summary, "story_hour_s": hour_s}
     finally:
-        await client.aclose()
+        for client in clients:
+            await client.aclose()
         await publisher.stop()
         await engine.dispose()

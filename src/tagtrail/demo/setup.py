@@ -1,11 +1,14 @@
-"""The demo's own database and topics, its network, its dispatches and its keys."""
+"""The demo's own database and topics, its network, its dispatches, its site file and its
+keys."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import asyncpg
+import yaml
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -16,6 +19,7 @@ from simulators.scenario import Dispatch
 from simulators.world import World, seed
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
+from tracker.siteconfig import ChangeReport, apply_site_config, load_site_file
 from tracker.store.keys import insert_key
 
 DEMO_DATABASE_PREFIX = "tagtrail_demo_"
@@ -88,14 +92,47 @@ async def seed_network(
         await engine.dispose()
 
 
+# Every crate that comes back from a dispatch is inspected before it goes out again.
+CRATE_RECOVERY = {
+    "checks": ["functional", "cosmetic"],
+    "open_on_return": True,
+    "return_category": "end_of_lease",
+}
+
+
+def write_site_file(path: Path, worlds: list[World]) -> Path:
+    """The demo's site file: its sites as seeded, and the crate type with its recovery
+    settings — the part a user would change with `tagtrail sites apply`."""
+    document = {
+        "sites": [{"id": w.site_id, "name": f"DC {w.site_id}"} for w in worlds],
+        "asset_types": [worlds[0].asset_type_entry(recovery=CRATE_RECOVERY)],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+async def apply_site_file(settings: Settings, path: Path) -> ChangeReport:
+    """What `tagtrail sites apply FILE` does: read and check the file, then apply it."""
+    config = load_site_file(path)
+    engine = create_async_engine(settings.db_url())
+    try:
+        async with engine.connect() as conn:
+            return await apply_site_config(conn, config)
+    finally:
+        await engine.dispose()
+
+
 async def make_keys(settings: Settings) -> dict[str, str]:
-    """A key for the simulated handhelds and a read-only one to give the person watching."""
+    """Keys for the simulated handhelds and bench operator, a read-only one to give the
+    person watching, and one that may also ack and resolve alerts."""
     engine = create_async_engine(settings.db_url())
     keys = {}
     try:
         async with engine.begin() as conn:
             for name, scopes in (
                 ("demo-handhelds", ["scans:write"]),
+                ("demo-bench", ["assets:read", "recovery:write"]),
                 ("demo-dashboard", ["assets:read"]),
                 ("demo-operator", ["assets:read", "alerts:write"]),
             ):
