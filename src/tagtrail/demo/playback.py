@@ -34,9 +34,7 @@ from simulators.llrp_playback import play
 from simulators.recovery_bench import BenchOperator
 from simulators.scenario import Day
 from tagtrail.settings import Settings
-from tracker.recovery.store import open_cases_on_return
-from tracker.sweep import TIME_RULES
-from tracker.sweep.run import sweep_rule
+from tracker.sweep import sweep
 
 Progress = Callable[[int, int, str], None]
 DROP_HOUR = 9  # a dock reader loses its connection during this hour
@@ -124,16 +122,13 @@ async def play_on_time(reads: Sequence[TagRead], simulators: dict[str, ReaderSim
 
 
 async def sweep_two_clocks(engine: AsyncEngine, scenario_now: datetime) -> None:
-    """What `tracker.sweep.sweep` does — every time rule, then the recovery intake — with the
-    rules on the scenario's lagging clock (a door visit still being decided must not look
-    overdue) and the intake on the wall clock. Opening a case judges no deadline, it stamps
-    when the case opened: with the lagging clock that stamp would be the return's own time,
-    hours of the compressed day before the case existed for the bench, and every turnaround
-    would include them."""
+    """`tracker.sweep.sweep` with the rules on the scenario's lagging clock (a door visit still
+    being decided must not look overdue) and the recovery intake on the wall clock. Opening a
+    case judges no deadline, it stamps when the case opened: with the lagging clock that stamp
+    would be the return's own time, hours of the compressed day before the case existed for
+    the bench, and every turnaround would include them."""
     async with engine.connect() as conn:
-        for rule in TIME_RULES:
-            await sweep_rule(conn, rule, scenario_now)
-        await open_cases_on_return(conn, datetime.now(UTC))
+        await sweep(conn, scenario_now, intake_now=datetime.now(UTC))
 
 
 async def play_day(

@@ -138,13 +138,18 @@ async def sweep_rule(conn: AsyncConnection, rule: TimeRule, now: datetime) -> Ru
     return RuleOutcome(rule.kind, *(int(count) for count in row))
 
 
-async def sweep(conn: AsyncConnection, now: datetime) -> SweepReport:
-    """Every time-based rule as of `now`; `conn` must not be inside a transaction.
+async def sweep(
+    conn: AsyncConnection, now: datetime, *, intake_now: datetime | None = None
+) -> SweepReport:
+    """Every time-based rule as of `now`, then the recovery intake, which stamps the cases it
+    opens with `intake_now` (default `now`); `conn` must not be inside a transaction.
 
     Each rule commits on its own so a sweep never holds one rule's row locks while taking the
     next rule's (that would break the asset_id lock order and could deadlock a consumer).
+    The two clocks differ only when the rules run on a clock that lags the world's on
+    purpose, as the demo's does.
     """
     require_aware("now", now)
     outcomes = [await sweep_rule(conn, rule, now) for rule in TIME_RULES]
-    recovery = await open_cases_on_return(conn, now)
+    recovery = await open_cases_on_return(conn, now if intake_now is None else intake_now)
     return SweepReport(now, tuple(outcomes), recovery)
