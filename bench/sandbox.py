@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ingest.topics import ensure_topics, reads_topics
 from simulators.world import World, seed
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 
@@ -54,26 +55,7 @@ async def scratch_database(
 
 
 async def _drop_database(base: Settings, name: str, attempts: int = 20) -> None:
-    """Ends our own sessions, then a plain DROP. `WITH (FORCE)` would also try to end the
-    autovacuum worker a million fresh rows attract, which a non-superuser may not signal
-    (InsufficientPrivilege); a plain DROP stops that worker itself."""
-    admin = await asyncpg.connect(asyncpg_dsn(base.db_url()))
-    try:
-        for attempt in range(attempts):
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
-                "AND usename = current_user AND pid <> pg_backend_pid()",
-                name,
-            )
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                return
-            except asyncpg.ObjectInUseError:
-                if attempt == attempts - 1:
-                    raise
-                await asyncio.sleep(0.5)
-    finally:
-        await admin.close()
+    await drop_database(base.db_url(), name, attempts)
 
 
 _DEFAULT_STATE_ROWS = """

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from ingest.topics import ensure_topics, kafka_reachable, reads_topics
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 
@@ -61,9 +62,7 @@ async def database_url(base_settings: Settings) -> AsyncIterator[str]:
         await asyncio.to_thread(upgrade, url)
         yield url
     finally:
-        admin = await asyncpg.connect(_asyncpg_dsn(server_url), timeout=10)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tagtrail.databases import drop_database
 from tagtrail.migrate import downgrade, upgrade
 from tagtrail.settings import Settings
 from tracker.tables import metadata
@@ -26,12 +27,14 @@ async def scratch_url(base_settings: Settings) -> AsyncIterator[str]:
         server.set(drivername="postgresql").render_as_string(hide_password=False)
     )
     name = f"tagtrail_mig_{uuid.uuid4().hex[:8]}"
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(base_settings.db_url(), name)
 
 
 async def _tables(url: str) -> set[str]:

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from bench.registry_import import grai_96_hex, grai_barcode
 from tagtrail.cli.assets import assets_import_command
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 from tracker.identity import IdentifierError, canonical_tag, decode
@@ -61,9 +62,7 @@ async def registry_db(base_settings: Settings) -> AsyncIterator[str]:
         await engine.dispose()
         yield url
     finally:
-        admin = await asyncpg.connect(_dsn(server))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(server, name)
 
 
 @pytest.fixture(scope="module")

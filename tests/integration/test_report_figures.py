@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 from tracker.reports import (
@@ -224,9 +225,7 @@ async def fixture_database(base: Settings) -> AsyncIterator[str]:
             await conn.close()
         yield url
     finally:
-        admin = await asyncpg.connect(_dsn(base.db_url()), timeout=10)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(base.db_url(), name)
 
 
 @pytest.fixture(scope="module")

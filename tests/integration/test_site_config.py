@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from typer.testing import CliRunner
 
 from tagtrail.cli.sites import sites_apply_command
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 from tracker.siteconfig import (
@@ -51,9 +52,7 @@ async def site_db(base_settings: Settings) -> AsyncIterator[str]:
         await asyncio.to_thread(upgrade, url)
         yield url
     finally:
-        admin = await asyncpg.connect(_dsn(server))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(server, name)
 
 
 @pytest.fixture(scope="module")

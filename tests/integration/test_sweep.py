@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 from tracker.domain import AlertKind, AlertRaised, AssetStatusChanged
@@ -50,9 +51,7 @@ async def sweep_engine(base_settings: Settings) -> AsyncIterator[AsyncEngine]:
         yield engine
         await engine.dispose()
     finally:
-        admin = await asyncpg.connect(_asyncpg_dsn(base_settings.db_url()), timeout=10)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(base_settings.db_url(), name)
 
 
 _WORLD = (

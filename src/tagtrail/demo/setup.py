@@ -17,6 +17,7 @@ from api.auth import new_key
 from ingest.topics import ensure_topics, reads_topics
 from simulators.scenario import Dispatch
 from simulators.world import World, seed
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 from tracker.siteconfig import ChangeReport, apply_site_config, load_site_file
@@ -31,7 +32,7 @@ def _dsn(url: str) -> str:
 
 async def fresh_demo_settings(base: Settings) -> Settings:
     """A database and topics of this run's own, so the demo never touches the main database.
-    Earlier demos' databases are dropped (FORCE also cuts off any process a crashed demo left
+    Earlier demos' databases are dropped (which first ends any session a crashed demo left
     behind, so it cannot write into this run)."""
     run = uuid.uuid4().hex[:6]
     database = f"{DEMO_DATABASE_PREFIX}{run}"
@@ -40,7 +41,7 @@ async def fresh_demo_settings(base: Settings) -> Settings:
         for (old,) in await admin.fetch(
             "SELECT datname FROM pg_database WHERE datname LIKE 'tagtrail\\_demo%'"
         ):
-            await admin.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+            await drop_database(base.db_url(), old)
         await admin.execute(f'CREATE DATABASE "{database}"')
     finally:
         await admin.close()

@@ -22,6 +22,7 @@ from ingest.records import TICK_HEADER
 from ingest.tagread import TagRead
 from ingest.topics import TopicSpec, ensure_topics
 from simulators.world import World, seed
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 
@@ -52,9 +53,7 @@ async def fresh_database(base: Settings, world: World | None = None) -> AsyncIte
             await engine.dispose()
         yield url
     finally:
-        admin = await asyncpg.connect(_dsn(base.db_url()))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(base.db_url(), name)
 
 
 def scoped(base: Settings, url: str, name: str, partitions: int = 12, **extra: object) -> Settings:

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from typer.testing import CliRunner
 
 from tagtrail.cli.webhooks import webhooks_app
+from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 from tracker.webhooks import (
@@ -160,9 +161,7 @@ async def webhook_db(base_settings: Settings) -> AsyncIterator[str]:
         await asyncio.to_thread(upgrade, url, "heads")
         yield url
     finally:
-        admin = await asyncpg.connect(_asyncpg_dsn(base_settings.db_url()), timeout=10)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(base_settings.db_url(), name)
 
 
 @pytest.fixture
