@@ -18,13 +18,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ingest.topics import ensure_topics, reads_topics
 from simulators.world import World, seed
+from tagtrail.databases import asyncpg_dsn as asyncpg_dsn  # re-exported for the benchmarks
 from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
-
-
-def asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @contextlib.asynccontextmanager
