@@ -13,6 +13,8 @@ from api import (
     config,
     custody,
     dashboard,
+    epcis,
+    epcis_capture,
     intake,
     ops,
     problems,
@@ -51,6 +53,8 @@ def create_app(open_resources: ResourcesFactory) -> FastAPI:
     app.include_router(risk.router)
     app.include_router(reports.router)
     app.include_router(assets.router)
+    app.include_router(epcis.router)
+    app.include_router(epcis_capture.router)
     app.include_router(alerts.router)
     app.include_router(stream.router)
     app.include_router(registry.router)

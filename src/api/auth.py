@@ -30,6 +30,7 @@ SCOPES = (
     "assets:write",
     "alerts:write",
     "recovery:write",
+    "epcis:capture",
     "admin",
 )
 CACHE_S = 10.0
@@ -157,4 +158,5 @@ ScansWriter = Annotated[Principal, Depends(require("scans:write"))]
 AssetsReader = Annotated[Principal, Depends(require("assets:read"))]
 StreamReader = Annotated[Principal, Depends(require("assets:read", authenticate_stream))]
 RecoveryWriter = Annotated[Principal, Depends(require("recovery:write"))]
+EpcisCapturer = Annotated[Principal, Depends(require("epcis:capture"))]
 Admin = Annotated[Principal, Depends(require("admin"))]

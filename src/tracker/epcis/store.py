@@ -90,10 +90,11 @@ async def stream_rows(
     """Batches of rows in event-time order; the server keeps the cursor, the client one batch."""
     result = await conn.stream(_ROWS, scope.params())
     async for rows in result.partitions(batch_rows):
-        yield [_event_row(row._mapping) for row in rows]
+        yield [event_row(row._mapping) for row in rows]
 
 
-def _event_row(row: RowMapping) -> EventRow:
+def event_row(row: RowMapping) -> EventRow:
+    """An EventRow from a row of the columns `_ROWS` selects (also `tracker.epcis.query`'s)."""
     payload = row["payload"]
     if row["kind"] == REGISTERED:
         payload = _registration(row)

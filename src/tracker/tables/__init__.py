@@ -3,6 +3,7 @@
 from tracker.tables.access import api_keys
 from tracker.tables.audits import audit_scans
 from tracker.tables.custody import custodians, dispatch_lines, dispatches
+from tracker.tables.epcis_capture import epcis_capture_jobs, epcis_captured_events
 from tracker.tables.lifecycle_records import audit_expected, audits, service_records
 from tracker.tables.metadata import metadata
 from tracker.tables.plumbing import (
@@ -42,6 +43,8 @@ __all__ = [
     "custodians",
     "dispatch_lines",
     "dispatches",
+    "epcis_capture_jobs",
+    "epcis_captured_events",
     "erasure_certificates",
     "event_cursors",
     "idempotency_keys",

@@ -71,6 +71,10 @@ def test_the_walk_finds_the_routes() -> None:
         "/v1/recovery/cases",
         "/v1/recovery/cases/1/decision",
         "/v1/recovery/cases/1/repairs/1/close",
+        "/v1/epcis/events",
+        "/v1/epcis/epcs/1/events",
+        "/v1/epcis/capture",
+        "/v1/epcis/capture/1",
     } <= paths
     assert len(ROUTES) >= 35
 
