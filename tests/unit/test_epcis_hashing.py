@@ -322,3 +322,56 @@ def test_mapped_events_of_any_asset_and_time_are_valid_and_hash_as_the_reference
     assert schema_errors(single_event_document(event)) == []
     if not ("sourceList" in event and "destinationList" in event):
         assert tagtrail_hash_as_reference_sees(event) == reference_hash(event), explain(event)
+
+
+# -- the memoised canonical forms and the minute cache of the UTC time --------------------------
+
+
+def _utc_milliseconds_without_minute_cache(timestamp: str) -> str:
+    """utc_milliseconds as it was before the minute cache: whole datetime arithmetic."""
+    match = re.fullmatch(
+        r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]+))?"
+        r"(Z|[+-][0-9]{2}:[0-9]{2})",
+        timestamp.strip(),
+    )
+    assert match is not None
+    seconds, fraction, offset = match.groups()
+    fraction = fraction or ""
+    millis = int((fraction + "000")[:3]) + (len(fraction) > 3 and fraction[3] >= "5")
+    moment = datetime.fromisoformat(seconds + ("+00:00" if offset == "Z" else offset))
+    moment = moment.astimezone(UTC) + timedelta(milliseconds=millis)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9998, 12, 30)),
+    st.sampled_from(["", ".0", ".1234", ".9995", ".999", ".99949", ".123456789"]),
+    st.sampled_from(["Z", "+00:00", "+01:00", "-05:30", "+05:45", "+14:00", "-12:00"]),
+)
+def test_the_minute_cache_gives_the_utc_time_whole_datetime_arithmetic_gives(
+    moment: datetime, fraction: str, offset: str
+) -> None:
+    timestamp = moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + offset
+    assert utc_milliseconds(timestamp) == _utc_milliseconds_without_minute_cache(timestamp)
+
+
+def test_a_leap_second_is_still_refused_past_the_minute_cache() -> None:
+    with pytest.raises(ValueError, match="second must be in"):
+        utc_milliseconds("2026-11-02T09:00:60.000Z")
+
+
+def test_every_mapped_kind_hashes_alike_with_warm_and_cold_memos() -> None:
+    """The memos of canonical forms are per set of prefixes: hashing the mapped events again
+    (warm), with an equal prefix mapping in another dict or order (same memo), and with other
+    prefixes (another memo, then back) gives the same ids as the first, cold, time."""
+    from tracker.epcis import hashing
+
+    events = [to_epcis(row, DIRECTORY) for _, row, _ in CASES]
+    hashing._CANONS.clear()
+    cold = [event_hash(event, NS) for event in events]
+    warm = [event_hash(event, dict(reversed(list(NS.items())))) for event in events]
+    other = {"other": "urn:example:other:", **NS}
+    _ = [event_hash(event, other) for event in events]
+    again = [event_hash(event, NS) for event in events]
+    assert cold == warm == again == [event["eventID"] for event in events]

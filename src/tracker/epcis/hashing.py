@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from tracker.epcis.digital_link import digital_link
@@ -59,16 +60,31 @@ def event_hash(event: Mapping[str, Any], namespaces: Mapping[str, str]) -> str:
 def pre_hash(event: Mapping[str, Any], namespaces: Mapping[str, str]) -> str:
     if "sensorElementList" in event:
         raise UnsupportedEventField("sensorElementList is not hashed by tagtrail")
-    canon = _Canon(namespaces)
+    canon = _canon(namespaces)
     parts = [f"eventType={event['type']}"]
     for name, render in _ORDER:
         if name in event:
             parts.append(render(canon, name, event[name]))
-    extensions = [
-        (key, value) for key, value in event.items() if key not in _STANDARD | _NOT_HASHED
-    ]
+    extensions = [(key, value) for key, value in event.items() if key not in _NOT_EXTENSION]
     parts.append(canon.extensions(extensions))
     return "".join(parts)
+
+
+_CACHE_ENTRIES = 65_536
+_CANONS: dict[tuple[tuple[str, str], ...], _Canon] = {}
+
+
+def _canon(namespaces: Mapping[str, str]) -> _Canon:
+    """One `_Canon` (and its memo of canonical forms) per set of extension prefixes: an
+    export hashes every event with the same prefixes, and names the same values over and
+    over. The canonical forms depend only on the prefixes and the value's text."""
+    key = tuple(sorted(namespaces.items()))
+    canon = _CANONS.get(key)
+    if canon is None:
+        if len(_CANONS) >= 64:
+            _CANONS.clear()
+        canon = _CANONS[key] = _Canon(dict(key))
+    return canon
 
 
 class _Canon:
@@ -76,9 +92,22 @@ class _Canon:
 
     def __init__(self, namespaces: Mapping[str, str]) -> None:
         self.namespaces = namespaces
+        self._values: dict[str, str] = {}
+        self._words: dict[tuple[str, str], str] = {}
+        self._keys: dict[str, str] = {}
+        self._fields: dict[tuple[str, str], str] = {}
 
     def value(self, raw: object) -> str:
-        text = _text(raw).strip()
+        text = raw if type(raw) is str else _text(raw)
+        known = self._values.get(text)
+        if known is None:
+            if len(self._values) >= _CACHE_ENTRIES:
+                self._values.clear()
+            known = self._values[text] = self._value(text)
+        return known
+
+    def _value(self, raw: str) -> str:
+        text = raw.strip()
         if ":" in text:
             text = self.curie(text)
             if "urn:epcglobal:cbv:" in text:
@@ -94,7 +123,16 @@ class _Canon:
 
     def vocabulary(self, raw: object, kind: str) -> str:
         """A CBV field: a bare word becomes its web URI."""
-        text = _text(raw).strip()
+        memo = (raw if type(raw) is str else _text(raw), kind)
+        known = self._words.get(memo)
+        if known is None:
+            if len(self._words) >= _CACHE_ENTRIES:
+                self._words.clear()
+            known = self._words[memo] = self._vocabulary(memo[0], kind)
+        return known
+
+    def _vocabulary(self, raw: str, kind: str) -> str:
+        text = raw.strip()
         if text and ":" not in text:
             return f"{CBV_WEB}{kind}-{text}"
         return self.value(text)
@@ -106,6 +144,14 @@ class _Canon:
         return text
 
     def key(self, name: str) -> str:
+        known = self._keys.get(name)
+        if known is None:
+            if len(self._keys) >= _CACHE_ENTRIES:
+                self._keys.clear()
+            known = self._keys[name] = self._key(name)
+        return known
+
+    def _key(self, name: str) -> str:
         prefix, colon, rest = name.partition(":")
         if colon and prefix in self.namespaces:
             return f"{{{self.namespaces[prefix]}}}{rest}"
@@ -120,9 +166,20 @@ class _Canon:
         return "".join(sorted(strings))
 
     def _extension(self, key: str, value: Any) -> str:
+        if type(value) is str:
+            memo = (key, value)
+            known = self._fields.get(memo)
+            if known is None:
+                if len(self._fields) >= _CACHE_ENTRIES:
+                    self._fields.clear()
+                known = self._fields[memo] = self._scalar_extension(key, value)
+            return known
         if isinstance(value, Mapping):
             children = [(k, v) for k, v in value.items() if k not in _NOT_HASHED]
             return key + self.extensions(children)
+        return self._scalar_extension(key, value)
+
+    def _scalar_extension(self, key: str, value: Any) -> str:
         text = _text(value).strip()
         return f"{key}={self.value(text)}" if text else key
 
@@ -152,9 +209,19 @@ def utc_milliseconds(timestamp: str) -> str:
     millis = int((fraction + "000")[:3])
     if len(fraction) > 3 and fraction[3] >= "5":
         millis += 1
+    if millis < 1000 and seconds[17:] < "60":
+        # No carry into the minute: offsets are whole minutes, so only the minute moves.
+        return f"{_utc_minute(seconds[:16], offset)}:{seconds[17:]}.{millis:03d}Z"
     moment = datetime.fromisoformat(seconds + ("+00:00" if offset == "Z" else offset))
     moment = moment.astimezone(UTC) + timedelta(milliseconds=millis)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@lru_cache(maxsize=65_536)
+def _utc_minute(minute: str, offset: str) -> str:
+    """`2026-11-02T09:00`, `+01:00` → `2026-11-02T08:00` (events share their minutes)."""
+    moment = datetime.fromisoformat(minute + ":00" + ("+00:00" if offset == "Z" else offset))
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 Render = Callable[[_Canon, str, Any], str]
@@ -257,3 +324,4 @@ _ORDER: tuple[tuple[str, Render], ...] = (
     ("ilmd", _ilmd),
 )
 _STANDARD = frozenset(name for name, _ in _ORDER)
+_NOT_EXTENSION = _STANDARD | _NOT_HASHED
