@@ -46,31 +46,23 @@ async def _http_problem(_: Request, exc: Exception) -> OrjsonResponse:
     return response
 
 
-async def _data_problem(_: Request, exc: Exception) -> OrjsonResponse:
-    # Input the route's own checks let through but the database refused as data (a number
-    # out of range, a NUL in text, an impossible date): the client's fault, never a 500.
-    assert isinstance(exc, DBAPIError)
+async def _database_problem(_: Request, exc: Exception) -> OrjsonResponse:
+    """A database error, wrapped by SQLAlchemy or raised by asyncpg itself (the hot reads use
+    the driver directly), that is not the server's fault.
+
+    Input the route's own checks let through but the database refused as data (a number out
+    of range, a NUL in text, an impossible date) is the client's: 422, never a 500. A
+    connection PostgreSQL dropped is a 503: the pool discards dead connections (the API's
+    engine does not ping before each checkout), so a retry gets a fresh one.
+    """
+    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
     state = _sqlstate(exc)
     if state.startswith("22"):  # SQLSTATE class 22: data exception
-        return problem(422, "Invalid value", str(exc.orig).splitlines()[0])
-    if exc.connection_invalidated or state.startswith("08") or state in _SHUTTING_DOWN:
-        # PostgreSQL restarted. The pool drops the dead connections (the API's engine does
-        # not ping before each checkout), so a retry gets a fresh one.
-        return _unavailable()
-    raise exc
-
-
-async def _driver_problem(_: Request, exc: Exception) -> OrjsonResponse:
-    # The same for asyncpg's own errors, from the reads that use the driver directly.
-    if isinstance(exc, asyncpg.InterfaceError):
-        if "connection is closed" in str(exc):
-            return _unavailable()
-        raise exc
-    assert isinstance(exc, asyncpg.PostgresError)
-    state = exc.sqlstate or ""
-    if state.startswith("22"):
-        return problem(422, "Invalid value", str(exc).splitlines()[0])
-    if state.startswith("08") or state in _SHUTTING_DOWN:
+        return problem(422, "Invalid value", str(driver_error).splitlines()[0])
+    lost = (isinstance(exc, DBAPIError) and exc.connection_invalidated) or (
+        isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc)
+    )
+    if lost or state.startswith("08") or state in _SHUTTING_DOWN:
         return _unavailable()
     raise exc
 
@@ -154,10 +146,9 @@ def install(app: FastAPI) -> None:
     app.add_middleware(RefuseNul)
     app.add_exception_handler(RequestValidationError, _validation_problem)
     app.add_exception_handler(StarletteHTTPException, _http_problem)
-    app.add_exception_handler(DBAPIError, _data_problem)
     app.add_exception_handler(OSError, _unreachable_problem)
-    app.add_exception_handler(asyncpg.PostgresError, _driver_problem)
-    app.add_exception_handler(asyncpg.InterfaceError, _driver_problem)
+    for database_error in (DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        app.add_exception_handler(database_error, _database_problem)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
