@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import os
 import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -17,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.sandbox import consumer_env
 from ingest.publisher import Publisher
 from ingest.records import TICK_HEADER
 from ingest.tagread import TagRead
@@ -185,25 +185,6 @@ async def digest(url: str) -> tuple[str, int, int]:
     for row in [*states, *events]:
         hasher.update(repr(tuple(row)).encode())
     return hasher.hexdigest(), len(states), len(events)
-
-
-def consumer_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "TAGTRAIL_DATABASE_URL": settings.db_url(),
-            "TAGTRAIL_KAFKA_BOOTSTRAP": settings.bootstrap_servers(),
-            "TAGTRAIL_TOPIC_READS": settings.topic_reads,
-            "TAGTRAIL_TOPIC_DLQ": settings.topic_dlq,
-            "TAGTRAIL_CONSUMER_GROUP": settings.consumer_group,
-            "TAGTRAIL_READS_PARTITIONS": str(settings.reads_partitions),
-            "TAGTRAIL_TICK_S": "0",
-            "TAGTRAIL_METRICS_PORT": "0",
-            "TAGTRAIL_LOG_JSON": "true",
-            "TAGTRAIL_LOG_LEVEL": "WARNING",
-        }
-    )
-    return env
 
 
 async def start_consumer_process(settings: Settings) -> asyncio.subprocess.Process:
