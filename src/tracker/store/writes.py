@@ -33,6 +33,16 @@ OUTBOX_KINDS = [
     "asset_arrived",
     "asset_status_changed",
     "turnaround_recorded",
+    # recovery steps (tracker.recovery.store.history.STEP_KINDS): intake, grade, decision
+    # and close matter to whoever resells, repairs or books the asset
+    "recovery_opened",
+    "recovery_checked",
+    "recovery_graded",
+    "asset_sanitised",
+    "repair_ordered",
+    "repair_closed",
+    "recovery_decided",
+    "recovery_closed",
 ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -185,6 +186,25 @@ async def test_a_crate_goes_from_intake_to_redeployed_with_every_step_in_its_his
     )
     assert stored[0]["stage"] == "done"
     assert stored[0]["closed_at"] == whens[-1]
+    # every step also reaches the webhook outbox, in history order, with its facts
+    outbox = await sql(
+        api.url,
+        "SELECT o.event_kind, o.payload FROM outbox o JOIN asset_events e "
+        "ON e.id = o.asset_event_id WHERE e.asset_id = $1 ORDER BY o.id",
+        crate,
+    )
+    published = [(row["event_kind"], json.loads(row["payload"])) for row in outbox]
+    assert [kind for kind, _ in published if kind.startswith("recovery_")] == [
+        "recovery_opened",
+        "recovery_checked",
+        "recovery_graded",
+        "recovery_decided",
+        "recovery_closed",
+    ]
+    decided_payload = next(p for k, p in published if k == "recovery_decided")
+    assert decided_payload["kind"] == "recovery_decided"
+    assert decided_payload["payload"]["path"] == "redeploy"
+    assert decided_payload["payload"]["case_id"] == case["id"]
 
 
 async def test_a_data_bearing_asset_is_not_redeployed_or_resold_without_an_erasure_certificate(

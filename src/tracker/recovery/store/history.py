@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tracker.domain import AssetState, Event, Observation, apply
 from tracker.store import BatchWrites, save
 from tracker.store.registry_writes import annotate_events
-from tracker.store.writes import EVENTS_LOCK
+from tracker.store.writes import EVENTS_LOCK, OUTBOX_KINDS
 
 # The event kinds recovery writes, one per step.
 STEP_KINDS = (
@@ -62,11 +62,20 @@ def to_json(value: object) -> str:
     return orjson.dumps(value, default=_json_default).decode()
 
 
+# Like the tracker's own events, each step reaches the webhook outbox in the same statement.
 _INSERT_STEPS = text("""
-INSERT INTO asset_events (asset_id, kind, occurred_at, observation_id, site_id, payload)
-SELECT * FROM unnest(CAST(:assets AS text[]), CAST(:kinds AS text[]),
-    CAST(:occurred AS timestamptz[]), CAST(:observations AS text[]), CAST(:sites AS text[]),
-    CAST(:payloads AS jsonb[]))
+WITH inserted AS (
+    INSERT INTO asset_events (asset_id, kind, occurred_at, observation_id, site_id, payload)
+    SELECT * FROM unnest(CAST(:assets AS text[]), CAST(:kinds AS text[]),
+        CAST(:occurred AS timestamptz[]), CAST(:observations AS text[]),
+        CAST(:sites AS text[]), CAST(:payloads AS jsonb[]))
+    RETURNING id, asset_id, kind, occurred_at, payload
+)
+INSERT INTO outbox (event_kind, asset_event_id, payload)
+SELECT kind, id, jsonb_build_object('id', id, 'asset_id', asset_id, 'kind', kind,
+    'occurred_at', occurred_at, 'payload', payload)
+FROM inserted WHERE kind = ANY(CAST(:outbox_kinds AS text[]))
+ORDER BY id
 """)
 
 
@@ -85,6 +94,7 @@ async def record_steps(conn: AsyncConnection, steps: Sequence[StepEvent]) -> Non
             "observations": [step.observation_id for step in steps],
             "sites": [step.site_id for step in steps],
             "payloads": [to_json(step.payload()) for step in steps],
+            "outbox_kinds": OUTBOX_KINDS,
         },
     )
 
