@@ -35,11 +35,11 @@ from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 from tracker.epcis import (
     DocumentWriter,
+    EventEncoder,
     ExportFilter,
     count_rows,
     load_directory,
-    stream_rows,
-    to_epcis,
+    stream_records,
 )
 
 SOURCE = "tagtrail_bench_api"
@@ -185,11 +185,12 @@ async def _export(url: str, scope: ExportFilter) -> tuple[int, float]:
             async with conn.begin():
                 directory = await load_directory(conn)
                 await count_rows(conn, scope)  # the export counts for its progress bar
-                with open(os.devnull, "wb") as sink:  # noqa: ASYNC230 (never blocks)  # noqa: ASYNC230 (never blocks)
+                with open(os.devnull, "wb") as sink:  # noqa: ASYNC230 (never blocks)
                     writer = DocumentWriter(sink, datetime.now(UTC))
                     writer.open()
-                    async for batch in stream_rows(conn, scope):
-                        writer.write(to_epcis(row, directory) for row in batch)
+                    encoder = EventEncoder(directory)
+                    async for batch in stream_records(conn, scope):
+                        writer.write_encoded(encoder.encode(batch))
                     writer.close()
         return writer.events, time.perf_counter() - started
     finally:

@@ -31,11 +31,11 @@ from tagtrail.cli.report import SinceOption, UntilOption, parse_moment
 from tagtrail.settings import Settings
 from tracker.epcis import (
     DocumentWriter,
+    EventEncoder,
     ExportFilter,
     count_rows,
     load_directory,
-    stream_rows,
-    to_epcis,
+    stream_records,
 )
 
 epcis_app = typer.Typer(
@@ -110,8 +110,9 @@ async def _export(settings: Settings, scope: ExportFilter, out: BinaryIO, consol
                 with _progress(console) as progress:
                     task = progress.add_task("exporting EPCIS events", total=total)
                     writer.open()
-                    async for batch in stream_rows(conn, scope):
-                        writer.write(to_epcis(row, directory) for row in batch)
+                    encoder = EventEncoder(directory)
+                    async for batch in stream_records(conn, scope):
+                        writer.write_encoded(encoder.encode(batch))
                         progress.advance(task, len(batch))
                     writer.close()
                 return writer.events

@@ -9,16 +9,25 @@ The interface, for the export, the query API and capture:
   (`ni:///sha-256;…?ver=CBV2.0`), e.g. for a captured event that brings no eventID.
 - `load_directory`, `count_rows`, `stream_rows(conn, ExportFilter)`: what the mapping needs,
   from PostgreSQL, in event-time order through a server-side cursor.
+- `stream_records` + `EventEncoder`: the export's hot path, the same bytes as `to_epcis` on
+  each row serialised by orjson, from per-shape templates (`tracker.epcis.export`).
 - `DocumentWriter` / `epcis_document`: an EPCISDocument written incrementally or at once.
 - `vocabulary`: the CBV words used, tagtrail's namespace and @context; `identifiers`: the
   URIs of assets, places, parties and transactions; `digital_link`: EPC URI → Digital Link.
 """
 
 from tracker.epcis.document import DocumentWriter, epcis_document, header
+from tracker.epcis.export import EventEncoder
 from tracker.epcis.hashing import UnsupportedEventField, event_hash, pre_hash
 from tracker.epcis.mapping import Custodian, Directory, EventRow, Site, Zone, to_epcis
 from tracker.epcis.rules import REGISTERED, RULES, Standard, standard_for
-from tracker.epcis.store import ExportFilter, count_rows, load_directory, stream_rows
+from tracker.epcis.store import (
+    ExportFilter,
+    count_rows,
+    load_directory,
+    stream_records,
+    stream_rows,
+)
 from tracker.epcis.vocabulary import document_context, namespaces
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "Custodian",
     "Directory",
     "DocumentWriter",
+    "EventEncoder",
     "EventRow",
     "ExportFilter",
     "Site",
@@ -42,6 +52,7 @@ __all__ = [
     "namespaces",
     "pre_hash",
     "standard_for",
+    "stream_records",
     "stream_rows",
     "to_epcis",
 ]

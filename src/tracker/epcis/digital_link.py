@@ -28,11 +28,19 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def _escaped(component: str, longest: int) -> str | None:
     """The component with Digital Link escapes, if it is a valid EPC URI component."""
-    if not re.fullmatch(f"{_COMPONENT}{{1,{longest}}}", component):
+    if not _component(longest).fullmatch(component):
         return None
     return component.translate(_DL_ESCAPES)
 
 
+@lru_cache(maxsize=64)
+def _component(longest: int) -> re.Pattern[str]:
+    return re.compile(f"{_COMPONENT}{{1,{longest}}}")
+
+
+# An export converts one EPC per asset, of few company prefixes and asset types: the keys
+# (all but the serial) repeat where the URIs do not.
+@lru_cache(maxsize=4096)
 def _key(digits: str) -> str:
     """A GS1 key: the digits and their check digit."""
     return f"{digits}{gs1_standard_check_digit(digits)}"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
@@ -55,6 +55,12 @@ class DocumentWriter:
             self._out.write(b"\n" if self._events == 0 else b",\n")
             self._out.write(orjson.dumps(event))
             self._events += 1
+
+    def write_encoded(self, events: Sequence[bytes]) -> None:
+        """Events already JSON (`tracker.epcis.export`), written in one go."""
+        if events:
+            self._out.write((b"\n" if self._events == 0 else b",\n") + b",\n".join(events))
+            self._events += len(events)
 
     def close(self) -> None:
         if self._open:

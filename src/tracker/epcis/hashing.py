@@ -60,22 +60,26 @@ def event_hash(event: Mapping[str, Any], namespaces: Mapping[str, str]) -> str:
 def pre_hash(event: Mapping[str, Any], namespaces: Mapping[str, str]) -> str:
     if "sensorElementList" in event:
         raise UnsupportedEventField("sensorElementList is not hashed by tagtrail")
-    canon = _canon(namespaces)
-    parts = [f"eventType={event['type']}"]
-    for name, render in _ORDER:
-        if name in event:
-            parts.append(render(canon, name, event[name]))
+    canon = canonical(namespaces)
     extensions = [(key, value) for key, value in event.items() if key not in _NOT_EXTENSION]
-    parts.append(canon.extensions(extensions))
-    return "".join(parts)
+    return (
+        f"eventType={event['type']}"
+        + standard_fields(canon, event)
+        + "".join(sorted(canon.extension_strings(extensions)))
+    )
+
+
+def standard_fields(canon: Canonical, event: Mapping[str, Any]) -> str:
+    """The pre-hash string of the event's standard fields past eventType, in canonical order."""
+    return "".join(render(canon, name, event[name]) for name, render in _ORDER if name in event)
 
 
 _CACHE_ENTRIES = 65_536
-_CANONS: dict[tuple[tuple[str, str], ...], _Canon] = {}
+_CANONS: dict[tuple[tuple[str, str], ...], Canonical] = {}
 
 
-def _canon(namespaces: Mapping[str, str]) -> _Canon:
-    """One `_Canon` (and its memo of canonical forms) per set of extension prefixes: an
+def canonical(namespaces: Mapping[str, str]) -> Canonical:
+    """One `Canonical` (and its memo of canonical forms) per set of extension prefixes: an
     export hashes every event with the same prefixes, and names the same values over and
     over. The canonical forms depend only on the prefixes and the value's text."""
     key = tuple(sorted(namespaces.items()))
@@ -83,11 +87,11 @@ def _canon(namespaces: Mapping[str, str]) -> _Canon:
     if canon is None:
         if len(_CANONS) >= 64:
             _CANONS.clear()
-        canon = _CANONS[key] = _Canon(dict(key))
+        canon = _CANONS[key] = Canonical(dict(key))
     return canon
 
 
-class _Canon:
+class Canonical:
     """Value canonicalisation, with the document's extension prefixes."""
 
     def __init__(self, namespaces: Mapping[str, str]) -> None:
@@ -159,11 +163,15 @@ class _Canon:
 
     def extensions(self, fields: Iterable[tuple[str, Any]]) -> str:
         """User extension fields (also nested ones): `{ns}name=value`, siblings sorted."""
+        return "".join(sorted(self.extension_strings(fields)))
+
+    def extension_strings(self, fields: Iterable[tuple[str, Any]]) -> list[str]:
+        """One `{ns}name=value` (or `{ns}name<children>`) per field and list item, unsorted."""
         strings = []
         for name, value in fields:
             for item in _items(value):
                 strings.append(self._extension(self.key(name), item))
-        return "".join(sorted(strings))
+        return strings
 
     def _extension(self, key: str, value: Any) -> str:
         if type(value) is str:
@@ -224,36 +232,36 @@ def _utc_minute(minute: str, offset: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
-Render = Callable[[_Canon, str, Any], str]
+Render = Callable[[Canonical, str, Any], str]
 
 
-def _scalar(canon: _Canon, name: str, value: Any) -> str:
+def _scalar(canon: Canonical, name: str, value: Any) -> str:
     text = canon.value(value)
     return f"{name}={text}" if text else ""
 
 
-def _time(_canon: _Canon, name: str, value: Any) -> str:
+def _time(_canon: Canonical, name: str, value: Any) -> str:
     return f"{name}={utc_milliseconds(_text(value))}"
 
 
-def _as_is(_canon: _Canon, name: str, value: Any) -> str:
+def _as_is(_canon: Canonical, name: str, value: Any) -> str:
     text = _text(value).strip()
     return f"{name}={text}" if text else ""
 
 
 def _word(kind: str) -> Render:
-    def render(canon: _Canon, name: str, value: Any) -> str:
+    def render(canon: Canonical, name: str, value: Any) -> str:
         return f"{name}={canon.vocabulary(value, kind)}"
 
     return render
 
 
-def _epcs(canon: _Canon, name: str, values: Any) -> str:
+def _epcs(canon: Canonical, name: str, values: Any) -> str:
     entries = sorted(f"epc={canon.value(v)}" for v in _items(values))
     return name + "".join(entries) if entries else ""
 
 
-def _quantities(canon: _Canon, name: str, values: Any) -> str:
+def _quantities(canon: Canonical, name: str, values: Any) -> str:
     entries = []
     for element in _items(values):
         fields = [
@@ -265,7 +273,7 @@ def _quantities(canon: _Canon, name: str, values: Any) -> str:
     return name + "".join(sorted(entries)) if entries else ""
 
 
-def _persistent(canon: _Canon, name: str, value: Any) -> str:
+def _persistent(canon: Canonical, name: str, value: Any) -> str:
     parts = []
     for field in ("set", "unset"):
         words = sorted(f"{field}={canon.vocabulary(v, 'Disp')}" for v in _items(value.get(field)))
@@ -273,7 +281,7 @@ def _persistent(canon: _Canon, name: str, value: Any) -> str:
     return name + "".join(parts) if parts else ""
 
 
-def _place(canon: _Canon, name: str, value: Any) -> str:
+def _place(canon: Canonical, name: str, value: Any) -> str:
     extra = [(k, v) for k, v in value.items() if k != "id"]
     return f"{name}id={canon.value(value['id'])}{canon.extensions(extra)}"
 
@@ -283,7 +291,7 @@ def _typed_list(key: str) -> Render:
     reference implementation's published pre-hash strings write it; entries sorted."""
     kind = "BTT" if key == "bizTransaction" else "SDT"
 
-    def render(canon: _Canon, name: str, values: Any) -> str:
+    def render(canon: Canonical, name: str, values: Any) -> str:
         entries = []
         for element in _items(values):
             typed = f"type={canon.vocabulary(element['type'], kind)}" if "type" in element else ""
@@ -293,7 +301,7 @@ def _typed_list(key: str) -> Render:
     return render
 
 
-def _ilmd(canon: _Canon, name: str, value: Any) -> str:
+def _ilmd(canon: Canonical, name: str, value: Any) -> str:
     return name + canon.extensions(value.items())
 
 

@@ -99,37 +99,57 @@ class EventRow:
     identifier_scheme: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What an event says apart from its time, its asset and its observation: the same for
+    every row of the same kind, places, flags and payload (`tracker.epcis.export` reuses it)."""
+
+    event_type: str
+    timezone: ZoneInfo
+    # action … destinationList, in the order the event writes them.
+    what: Json
+    # tagtrail's facts after kind, asset and observation: late, clockClamped, the payload.
+    facts: Json
+
+
 def to_epcis(row: EventRow, directory: Directory) -> Json:
+    shape = shape_of(row, directory)
+    event: Json = {"type": shape.event_type}
+    event["eventTime"], event["eventTimeZoneOffset"] = local_time(row.occurred_at, shape.timezone)
+    event["epcList"] = [identifiers.asset_epc(row.asset_id, row.identifier, row.identifier_scheme)]
+    event.update(shape.what)
+    event.update(tagtrail_names(row))
+    event.update(shape.facts)
+    return {"type": event["type"], "eventID": event_hash(event, namespaces()), **event}
+
+
+def shape_of(row: EventRow, directory: Directory) -> Shape:
     zone = directory.zones.get(row.zone_id) if row.zone_id else None
     standard = standard_for(row.kind, row.payload, zone.kind if zone else None)
     transactions = _transactions(row)
     if standard.event_type is EventType.transaction_event and not transactions:
         standard = Standard()  # a TransactionEvent needs its transaction
-    event: Json = {"type": standard.event_type.value}
-    event.update(_when(row, directory, zone))
-    event["epcList"] = [identifiers.asset_epc(row.asset_id, row.identifier, row.identifier_scheme)]
-    event["action"] = standard.action.value
+    what: Json = {"action": standard.action.value}
     if standard.biz_step is not None:
         step = standard.biz_step
-        event["bizStep"] = step.uri if isinstance(step, TagtrailStep) else step.value
+        what["bizStep"] = step.uri if isinstance(step, TagtrailStep) else step.value
     if standard.disposition is not None:
-        event["disposition"] = standard.disposition.value
-    event.update(_where(row, directory, standard))
+        what["disposition"] = standard.disposition.value
+    what.update(_where(row, directory, standard))
     if transactions:
-        event["bizTransactionList"] = transactions
-    event.update(_parties(row, directory, standard))
-    event.update(_tagtrail_fields(row))
-    return {"type": event["type"], "eventID": event_hash(event, namespaces()), **event}
-
-
-def _when(row: EventRow, directory: Directory, zone: Zone | None) -> Json:
+        what["bizTransactionList"] = transactions
+    what.update(_parties(row, directory, standard))
     site_id = row.site_id or (zone.site_id if zone else None) or row.home_site_id
-    local = row.occurred_at.astimezone(_zone_info(directory.timezone(site_id)))
+    timezone = _zone_info(directory.timezone(site_id))
+    return Shape(standard.event_type.value, timezone, what, _tagtrail_facts(row))
+
+
+def local_time(occurred_at: datetime, timezone: ZoneInfo) -> tuple[str, str]:
+    """(eventTime, eventTimeZoneOffset): the time at the place, to the millisecond unless
+    it has microseconds."""
+    local = occurred_at.astimezone(timezone)
     precision = "milliseconds" if local.microsecond % 1000 == 0 else "microseconds"
-    return {
-        "eventTime": local.isoformat(timespec=precision),
-        "eventTimeZoneOffset": _offset(local.utcoffset() or timedelta()),
-    }
+    return local.isoformat(timespec=precision), _offset(local.utcoffset() or timedelta())
 
 
 @lru_cache(maxsize=256)
@@ -224,11 +244,18 @@ _RENAMED = {"to_status": "status"}
 _CAMEL = re.compile(r"_([a-z0-9])")
 
 
-def _tagtrail_fields(row: EventRow) -> Json:
-    """tagtrail's own facts: the kind, the asset, the observation, and the whole payload."""
-    fields: Json = {extension("kind"): row.kind, extension("asset"): row.asset_id}
+def tagtrail_names(row: EventRow) -> Json:
+    """tagtrail's own facts that name this one event: the kind, the asset, the observation."""
+    names: Json = {extension("kind"): row.kind, extension("asset"): row.asset_id}
     if row.observation_id:
-        fields[extension("observation")] = row.observation_id
+        names[extension("observation")] = row.observation_id
+    return names
+
+
+def _tagtrail_facts(row: EventRow) -> Json:
+    """The rest of tagtrail's facts: the flags and the whole payload (a payload key may name
+    one of the fields above: it then overrides it, where it stands)."""
+    fields: Json = {}
     if row.late:
         fields[extension("late")] = "true"
     if row.clock_clamped:
