@@ -33,6 +33,7 @@ def log_report(report: SweepReport, elapsed_s: float) -> None:
         "swept",
         elapsed_s=round(elapsed_s, 3),
         alerts_raised=report.alerts_raised,
+        alerts_resolved=report.alerts_resolved,
         status_changed=report.status_changed,
         recovery_cases_opened=report.recovery.cases_opened,
         **counts,

@@ -182,3 +182,50 @@ WITH away AS MATERIALIZED (
         AND {_no_open_alert("s.asset_id")}
 ),
 {_candidates("away", "d.entered_at", lock=True)}{_raise_and_report("NULL")}"""
+
+
+# unexpected_location resolves itself once the condition no longer holds: the asset is back in
+# a zone of its type's storage kind (or an external one, or none), left the site, or is no
+# longer in service. The consumer cannot see zone kinds, so this runs in the sweep, locking the
+# alerts in asset_id order. Events in the shape of the tracker's AlertResolved.
+RESOLVE_UNEXPECTED_LOCATION = """
+WITH settled AS (
+    SELECT al.id, al.asset_id, al.site_id
+    FROM alerts al
+    JOIN assets a ON a.id = al.asset_id
+    JOIN asset_types t ON t.id = a.type_id
+    LEFT JOIN asset_state s ON s.asset_id = al.asset_id
+    LEFT JOIN zones z ON z.site_id = s.site_id AND z.id = s.zone_id
+    WHERE al.kind = :kind AND al.status <> 'resolved'
+        AND NOT (COALESCE(s.status, 'in_service') = 'in_service'
+            AND z.kind IS NOT NULL AND z.kind <> 'external'
+            AND t.storage_zone_kind IS NOT NULL AND z.kind <> t.storage_zone_kind)
+    ORDER BY al.asset_id
+    FOR UPDATE OF al
+),
+resolved AS (
+    UPDATE alerts al SET status = 'resolved', resolved_at = :now, resolved_by = 'tracker',
+        note = :reason
+    FROM settled WHERE al.id = settled.id
+    RETURNING al.asset_id, al.site_id
+),
+emitted AS (
+    SELECT r.asset_id, 1 AS step, 'alert_resolved' AS kind, r.site_id,
+        jsonb_build_object('alert_kind', CAST(:kind AS text), 'reason', CAST(:reason AS text))
+            AS payload
+    FROM resolved r
+),
+recorded AS (
+    INSERT INTO asset_events (asset_id, kind, occurred_at, observation_id, site_id, payload)
+    SELECT e.asset_id, e.kind, :now, :observation_id, e.site_id, e.payload
+    FROM emitted e ORDER BY e.asset_id
+    RETURNING id, asset_id, kind, occurred_at, payload
+),
+outboxed AS (
+    INSERT INTO outbox (event_kind, asset_event_id, payload)
+    SELECT kind, id, jsonb_build_object('id', id, 'asset_id', asset_id, 'kind', kind,
+        'occurred_at', occurred_at, 'payload', payload)
+    FROM recorded WHERE kind = ANY(CAST(:outbox_kinds AS text[])) ORDER BY id
+    RETURNING id
+)
+SELECT count(*) AS resolved FROM recorded"""

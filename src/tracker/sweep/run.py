@@ -15,7 +15,12 @@ from tracker.recovery.store.returns import IntakeOutcome, open_cases_on_return
 from tracker.store import OUTBOX_KINDS
 from tracker.store.writes import EVENTS_LOCK
 from tracker.sweep.layers import SHORTEST_THRESHOLD, rule_parameters
-from tracker.sweep.life import REPLACEMENT_DUE, SERVICE_DUE, UNEXPECTED_LOCATION
+from tracker.sweep.life import (
+    REPLACEMENT_DUE,
+    RESOLVE_UNEXPECTED_LOCATION,
+    SERVICE_DUE,
+    UNEXPECTED_LOCATION,
+)
 from tracker.sweep.statements import LOST, NOT_SEEN, OVERDUE_RETURN
 
 
@@ -73,6 +78,8 @@ class SweepReport:
     outcomes: tuple[RuleOutcome, ...]
     # Returns read since the last sweep, and the recovery cases their types' rules opened.
     recovery: IntakeOutcome
+    # Alerts whose condition no longer holds, resolved by the sweep (unexpected_location).
+    alerts_resolved: int = 0
 
     def of(self, kind: AlertKind) -> RuleOutcome:
         return next(outcome for outcome in self.outcomes if outcome.kind is kind)
@@ -151,5 +158,28 @@ async def sweep(
     """
     require_aware("now", now)
     outcomes = [await sweep_rule(conn, rule, now) for rule in TIME_RULES]
+    resolved = await resolve_settled(conn, now)
     recovery = await open_cases_on_return(conn, now if intake_now is None else intake_now)
-    return SweepReport(now, tuple(outcomes), recovery)
+    return SweepReport(now, tuple(outcomes), recovery, resolved)
+
+
+_RESOLVE_UNEXPECTED_LOCATION = text(RESOLVE_UNEXPECTED_LOCATION)
+
+
+async def resolve_settled(conn: AsyncConnection, now: datetime) -> int:
+    """Resolve the open unexpected_location alerts of assets back where they belong (in a
+    transaction of its own, holding the events lock like every writer); their count."""
+    kind = AlertKind.unexpected_location
+    async with conn.begin():
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK})
+        resolved = await conn.scalar(
+            _RESOLVE_UNEXPECTED_LOCATION,
+            {
+                "kind": kind.value,
+                "now": now,
+                "reason": "back in its storage zone, off the site or out of service",
+                "observation_id": sweep_observation_id(kind, now),
+                "outbox_kinds": OUTBOX_KINDS,
+            },
+        )
+    return int(resolved or 0)

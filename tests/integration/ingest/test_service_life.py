@@ -377,6 +377,50 @@ async def test_unexpected_location_counts_from_the_latest_entry_and_a_site_overr
     assert set(await alerts(engine, AlertKind.unexpected_location)) == {"c1"}
 
 
+async def test_unexpected_location_resolves_itself_once_the_asset_is_back_or_gone(
+    engine: AsyncEngine,
+) -> None:
+    entered_yard = utc(2026, 11, 2, 9)
+    for asset_id in ("stays", "back-in-storage", "left-site", "in-recovery"):
+        await add_asset(engine, asset_id)
+        await record_event(engine, asset_id, "asset_moved", entered_yard, zone="dc1-yard")
+        await place(engine, asset_id, "dc1-yard")
+    fires = entered_yard + 4 * HOUR
+    await sweep_at(engine, fires)
+    assert len(await alerts(engine, AlertKind.unexpected_location)) == 4
+
+    await place(engine, "back-in-storage", "dc1-storage")
+    await run(
+        engine,
+        "UPDATE asset_state SET status = 'in_transit', site_id = NULL, zone_id = NULL "
+        "WHERE asset_id = 'left-site'",
+    )
+    await place(engine, "in-recovery", "dc1-yard", status="in_recovery")
+    later = fires + HOUR
+    report = await sweep_at(engine, later)
+
+    assert report.alerts_resolved == 3
+    assert set(await alerts(engine, AlertKind.unexpected_location)) == {"stays"}
+    resolved = await alerts(engine, AlertKind.unexpected_location, status="resolved")
+    assert set(resolved) == {"back-in-storage", "left-site", "in-recovery"}
+    assert {(a["resolved_at"], a["resolved_by"]) for a in resolved.values()} == {(later, "tracker")}
+    async with engine.connect() as conn:
+        published = await conn.execute(
+            text(
+                "SELECT e.asset_id, e.payload ->> 'alert_kind' FROM outbox o "
+                "JOIN asset_events e ON e.id = o.asset_event_id WHERE o.event_kind = "
+                "'alert_resolved' ORDER BY e.asset_id"
+            )
+        )
+        assert [tuple(row) for row in published] == [
+            ("back-in-storage", "unexpected_location"),
+            ("in-recovery", "unexpected_location"),
+            ("left-site", "unexpected_location"),
+        ]
+    # the asset that stayed in the yard keeps its alert, and nothing is resolved twice
+    assert (await sweep_at(engine, later + HOUR)).alerts_resolved == 0
+
+
 async def test_an_asset_out_of_service_is_never_in_an_unexpected_location(
     engine: AsyncEngine,
 ) -> None:
