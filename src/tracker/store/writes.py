@@ -24,17 +24,8 @@ from tracker.domain import (
     event_payload,
 )
 
-# Events other processes react to (webhooks, partners); the rest stay in asset_events only.
-OUTBOX_KINDS = [
-    "alert_raised",
-    "alert_resolved",
-    "custody_transferred",
-    "asset_left_site",
-    "asset_arrived",
-    "asset_status_changed",
-    "turnaround_recorded",
-    # recovery steps (tracker.recovery.store.history.STEP_KINDS): intake, grade, decision
-    # and close matter to whoever resells, repairs or books the asset
+# The event kinds recovery writes, one per step (tracker.recovery.store.history).
+RECOVERY_STEP_KINDS = (
     "recovery_opened",
     "recovery_checked",
     "recovery_graded",
@@ -43,7 +34,30 @@ OUTBOX_KINDS = [
     "repair_closed",
     "recovery_decided",
     "recovery_closed",
+)
+
+# Events other processes react to (webhooks, partners); the rest stay in asset_events only.
+# Every recovery step counts: whoever resells, repairs or books the asset follows the case.
+OUTBOX_KINDS = [
+    "alert_raised",
+    "alert_resolved",
+    "custody_transferred",
+    "asset_left_site",
+    "asset_arrived",
+    "asset_status_changed",
+    "turnaround_recorded",
+    *RECOVERY_STEP_KINDS,
 ]
+
+
+def outbox_rows(recorded: str) -> str:
+    """The INSERT that copies into the outbox the events of the CTE or table `recorded` (id,
+    asset_id, kind, occurred_at, payload) whose kind is in `:outbox_kinds`, in id order: every
+    writer of asset_events publishes in this one shape (webhooks, the SSE stream)."""
+    return f"""INSERT INTO outbox (event_kind, asset_event_id, payload)
+    SELECT kind, id, jsonb_build_object('id', id, 'asset_id', asset_id, 'kind', kind,
+        'occurred_at', occurred_at, 'payload', payload)
+    FROM {recorded} WHERE kind = ANY(CAST(:outbox_kinds AS text[])) ORDER BY id"""
 
 
 @dataclass
@@ -145,7 +159,8 @@ async def _record_sightings(
     )
 
 
-_INSERT_EVENTS = text("""
+_INSERT_EVENTS = text(
+    """
 WITH inserted AS (
     INSERT INTO asset_events (asset_id, kind, occurred_at, observation_id, site_id, zone_id,
         late, clock_clamped, payload)
@@ -155,12 +170,9 @@ WITH inserted AS (
         CAST(:clamped AS boolean[]), CAST(:payloads AS jsonb[]))
     RETURNING id, asset_id, kind, occurred_at, payload
 )
-INSERT INTO outbox (event_kind, asset_event_id, payload)
-SELECT kind, id, jsonb_build_object('id', id, 'asset_id', asset_id, 'kind', kind,
-    'occurred_at', occurred_at, 'payload', payload)
-FROM inserted WHERE kind = ANY(CAST(:outbox_kinds AS text[]))
-ORDER BY id
-""")
+"""
+    + outbox_rows("inserted")
+)
 
 
 async def _insert_events(conn: AsyncConnection, events: Sequence[Event]) -> None:

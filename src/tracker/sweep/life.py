@@ -14,6 +14,7 @@ open alert out before working out rules, one probe of the open-alert unique inde
 from __future__ import annotations
 
 from tracker.service import AGE_LIMIT_SQL
+from tracker.store.writes import outbox_rows
 from tracker.sweep.layers import RULE_FIRES, rule_joins
 from tracker.sweep.statements import (
     _ALERT_COLUMNS,
@@ -188,7 +189,8 @@ WITH away AS MATERIALIZED (
 # a zone of its type's storage kind (or an external one, or none), left the site, or is no
 # longer in service. The consumer cannot see zone kinds, so this runs in the sweep, locking the
 # alerts in asset_id order. Events in the shape of the tracker's AlertResolved.
-RESOLVE_UNEXPECTED_LOCATION = """
+RESOLVE_UNEXPECTED_LOCATION = (
+    """
 WITH settled AS (
     SELECT al.id, al.asset_id, al.site_id
     FROM alerts al
@@ -222,10 +224,10 @@ recorded AS (
     RETURNING id, asset_id, kind, occurred_at, payload
 ),
 outboxed AS (
-    INSERT INTO outbox (event_kind, asset_event_id, payload)
-    SELECT kind, id, jsonb_build_object('id', id, 'asset_id', asset_id, 'kind', kind,
-        'occurred_at', occurred_at, 'payload', payload)
-    FROM recorded WHERE kind = ANY(CAST(:outbox_kinds AS text[])) ORDER BY id
+    """
+    + outbox_rows("recorded")
+    + """
     RETURNING id
 )
 SELECT count(*) AS resolved FROM recorded"""
+)

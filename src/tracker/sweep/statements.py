@@ -10,6 +10,7 @@ Event kinds and payload keys are those of `AssetStatusChanged` and `AlertRaised`
 
 from __future__ import annotations
 
+from tracker.store.writes import outbox_rows
 from tracker.sweep.layers import RULE_FIRES, rule_joins
 
 _SITE = "COALESCE(s.site_id, a.home_site_id)"
@@ -37,7 +38,8 @@ _STATUS_CHANGED_PAYLOAD = """jsonb_build_object('from_status', CAST(:from_status
 
 # `emitted` (asset_id, step, kind, site_id, payload) → asset_events → outbox, in the shape the
 # consumer writes (tracker.store.writes), so webhooks and the SSE stream see one format.
-_RECORD_AND_REPORT = """
+_RECORD_AND_REPORT = (
+    """
 recorded AS (
     INSERT INTO asset_events (asset_id, kind, occurred_at, observation_id, site_id, payload)
     SELECT e.asset_id, e.kind, :now, :observation_id, e.site_id, e.payload
@@ -45,16 +47,16 @@ recorded AS (
     RETURNING id, asset_id, kind, occurred_at, payload
 ),
 outboxed AS (
-    INSERT INTO outbox (event_kind, asset_event_id, payload)
-    SELECT kind, id, jsonb_build_object('id', id, 'asset_id', asset_id, 'kind', kind,
-        'occurred_at', occurred_at, 'payload', payload)
-    FROM recorded WHERE kind = ANY(CAST(:outbox_kinds AS text[])) ORDER BY id
+    """
+    + outbox_rows("recorded")
+    + """
     RETURNING id
 )
 SELECT (SELECT count(*) FROM candidates) AS candidates,
     (SELECT count(*) FROM changed) AS status_changed,
     (SELECT count(*) FROM raised) AS alerts_raised,
     (SELECT count(*) FROM recorded) AS events"""
+)
 
 
 def _status_change_events(replacement_value: str) -> str:

@@ -17,19 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tracker.domain import AssetState, Event, Observation, apply
 from tracker.store import BatchWrites, save
 from tracker.store.registry_writes import annotate_events
-from tracker.store.writes import EVENTS_LOCK, OUTBOX_KINDS
+from tracker.store.writes import EVENTS_LOCK, OUTBOX_KINDS, RECOVERY_STEP_KINDS, outbox_rows
 
 # The event kinds recovery writes, one per step.
-STEP_KINDS = (
-    "recovery_opened",
-    "recovery_checked",
-    "recovery_graded",
-    "asset_sanitised",
-    "repair_ordered",
-    "repair_closed",
-    "recovery_decided",
-    "recovery_closed",
-)
+STEP_KINDS = RECOVERY_STEP_KINDS
 
 
 def step_observation_id(case_id: str, kind: str) -> str:
@@ -63,7 +54,8 @@ def to_json(value: object) -> str:
 
 
 # Like the tracker's own events, each step reaches the webhook outbox in the same statement.
-_INSERT_STEPS = text("""
+_INSERT_STEPS = text(
+    """
 WITH inserted AS (
     INSERT INTO asset_events (asset_id, kind, occurred_at, observation_id, site_id, payload)
     SELECT * FROM unnest(CAST(:assets AS text[]), CAST(:kinds AS text[]),
@@ -71,12 +63,9 @@ WITH inserted AS (
         CAST(:sites AS text[]), CAST(:payloads AS jsonb[]))
     RETURNING id, asset_id, kind, occurred_at, payload
 )
-INSERT INTO outbox (event_kind, asset_event_id, payload)
-SELECT kind, id, jsonb_build_object('id', id, 'asset_id', asset_id, 'kind', kind,
-    'occurred_at', occurred_at, 'payload', payload)
-FROM inserted WHERE kind = ANY(CAST(:outbox_kinds AS text[]))
-ORDER BY id
-""")
+"""
+    + outbox_rows("inserted")
+)
 
 
 async def record_steps(conn: AsyncConnection, steps: Sequence[StepEvent]) -> None:
