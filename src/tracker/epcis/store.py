@@ -8,6 +8,7 @@ REPEATABLE READ transaction so the count, the directory and the rows agree.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,12 +56,22 @@ _EVENTS = f"""
     WHERE {_TIME.format(at="e.occurred_at")}
         AND (CAST(:site AS text) IS NULL OR e.site_id = :site
              OR e.asset_id IN (SELECT id FROM assets WHERE home_site_id = :site))"""
+# Sorted before the joins, and the joins lateral (nested loops keep the sort order, so the
+# outer ORDER BY costs nothing): the server sorts narrower rows, and looks up each row's asset
+# and identifier as the client fetches, in parallel with the client's work, not before the
+# first row.
 _ROWS = text(f"""
 SELECT x.kind, x.asset_id, x.occurred_at, x.observation_id, x.site_id, x.zone_id, x.late,
     x.clock_clamped, x.payload, a.home_site_id, a.type_id, a.owner, a.commissioned_at,
     i.value AS identifier, i.scheme AS identifier_scheme
-FROM ({_REGISTRATIONS} UNION ALL {_EVENTS}) x
-LEFT JOIN assets a ON a.id = x.asset_id
+FROM (
+    SELECT * FROM ({_REGISTRATIONS} UNION ALL {_EVENTS}) u
+    ORDER BY u.occurred_at, u.source, u.id, u.asset_id
+) x
+LEFT JOIN LATERAL (
+    SELECT a.home_site_id, a.type_id, a.owner, a.commissioned_at FROM assets a
+    WHERE a.id = x.asset_id
+) a ON true
 LEFT JOIN LATERAL (
     SELECT i.value, i.scheme FROM asset_identifiers i WHERE i.asset_id = x.asset_id
     ORDER BY {IDENTIFIER_ORDER} LIMIT 1
@@ -111,7 +122,14 @@ async def load_directory(conn: AsyncConnection) -> Directory:
 
 
 async def count_rows(conn: AsyncConnection, scope: ExportFilter) -> int:
+    await _without_jit(conn)
     return int((await conn.execute(_COUNT, scope.params())).scalar_one())
+
+
+async def _without_jit(conn: AsyncConnection) -> None:
+    """For the rest of the transaction: compiling these plans (~0.35 s measured on a 221,611
+    row export) costs more than it saves on scans that run once."""
+    await conn.execute(text("SET LOCAL jit = off"))
 
 
 async def stream_rows(
@@ -128,11 +146,21 @@ async def stream_records(
 ) -> AsyncIterator[Sequence[Sequence[Any]]]:
     """`stream_rows` as asyncpg records (RECORD_COLUMNS, payload as text), in the transaction
     `conn` has begun: no SQLAlchemy row or EventRow per row (the export's hot path)."""
+    await _without_jit(conn)
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None
     cursor = await raw.cursor(_RECORDS, scope.since, scope.until, scope.site_id)
-    while batch := await cursor.fetch(batch_rows):
-        yield batch
+    # The next batch is asked for before this one is handed out: the server looks its rows up
+    # while the caller maps this one (the lateral joins of _ROWS run as rows are fetched).
+    ahead = asyncio.ensure_future(cursor.fetch(batch_rows))
+    try:
+        while batch := await ahead:
+            ahead = asyncio.ensure_future(cursor.fetch(batch_rows))
+            await asyncio.sleep(0)  # the request leaves now, not at the caller's next await
+            yield batch
+    finally:
+        if not ahead.done():
+            ahead.cancel()
 
 
 def record_row(record: Sequence[Any]) -> EventRow:
