@@ -8,16 +8,21 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_epcis_hashing import epc_uris, words
 from test_epcis_mapping import CASES, DIRECTORY
 
 from tracker.epcis import DocumentWriter, EventEncoder, EventRow, to_epcis
+from tracker.epcis.export import _Clock
+from tracker.epcis.hashing import utc_milliseconds
+from tracker.epcis.mapping import local_time
 from tracker.epcis.rules import REGISTERED
 from tracker.epcis.store import RECORD_COLUMNS, event_row
 
@@ -127,3 +132,58 @@ def test_the_document_is_the_same_from_encoded_events() -> None:
     writer.close()
     assert encoded.getvalue() == events.getvalue()
     assert len(json.loads(encoded.getvalue())["epcisBody"]["eventList"]) == len(batch)
+
+
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Kathmandu",  # +05:45
+    "Australia/Lord_Howe",  # a half-hour summer time
+    "Africa/Monrovia",  # -00:44:30 until 1972: an offset with seconds
+    "Europe/Amsterdam",  # +00:19:32 until 1937
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    at=st.datetimes(datetime(1900, 1, 2), datetime(2099, 12, 30), timezones=st.just(UTC)),
+    micros=st.sampled_from([None, 0, 499, 500, 999_499, 999_500, 999_999, 123_456]),
+)
+def test_the_minute_clock_gives_the_times_local_time_and_utc_milliseconds_give(
+    zone: str, at: datetime, micros: int | None
+) -> None:
+    if micros is not None:
+        at = at.replace(microsecond=micros)
+    clock = _Clock(ZoneInfo(zone))
+    event_time, offset = local_time(at, ZoneInfo(zone))
+    whole = (event_time, offset, utc_milliseconds(event_time))
+    # cold, then warm: the second instant of the same minute comes from its cache
+    assert clock.times(at) == whole
+    assert clock.times(at) == whole
+
+
+@pytest.mark.parametrize(
+    ("zone", "at"),
+    [
+        # Berlin's summer time starts at 01:00 UTC: the minutes either side
+        ("Europe/Berlin", datetime(2026, 3, 29, 0, 59, 59, 999_000, tzinfo=UTC)),
+        ("Europe/Berlin", datetime(2026, 3, 29, 1, 0, 0, tzinfo=UTC)),
+        ("Europe/Berlin", datetime(2026, 10, 25, 0, 59, 30, tzinfo=UTC)),
+        ("Europe/Berlin", datetime(2026, 10, 25, 1, 0, 30, tzinfo=UTC)),
+        ("Africa/Monrovia", datetime(1972, 1, 7, 0, 44, 29, tzinfo=UTC)),
+        # Kathmandu went from +05:30 to +05:45 at 18:30 UTC: inside the hour, both halves
+        ("Asia/Kathmandu", datetime(1985, 12, 31, 18, 15, 1, tzinfo=UTC)),
+        ("Asia/Kathmandu", datetime(1985, 12, 31, 18, 45, 1, tzinfo=UTC)),
+        ("Africa/Monrovia", datetime(1960, 5, 1, 12, 0, 0, 999_700, tzinfo=UTC)),
+        ("UTC", datetime(999, 12, 31, 23, 59, 59, 999_600, tzinfo=UTC)),
+        ("UTC", datetime(1000, 1, 1, 0, 0, 0, tzinfo=UTC)),
+        ("UTC", datetime(9999, 12, 31, 23, 59, 59, 999_000, tzinfo=UTC)),
+    ],
+)
+def test_the_minute_clock_at_offset_changes_and_odd_years(zone: str, at: datetime) -> None:
+    clock = _Clock(ZoneInfo(zone))
+    for instant in (at, at + timedelta(microseconds=1), at - timedelta(seconds=1)):
+        event_time, offset = local_time(instant, ZoneInfo(zone))
+        assert clock.times(instant) == (event_time, offset, utc_milliseconds(event_time))

@@ -18,6 +18,7 @@ import hashlib
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ import orjson
 from tracker.epcis.hashing import HASH_VERSION, Canonical, canonical, standard_fields
 from tracker.epcis.hashing import utc_milliseconds as _utc_milliseconds
 from tracker.epcis.identifiers import asset_epc
-from tracker.epcis.mapping import Directory, local_time, shape_of, to_epcis
+from tracker.epcis.mapping import Directory, local_time, offset_text, shape_of, to_epcis
 from tracker.epcis.rules import REGISTERED
 from tracker.epcis.store import record_row
 from tracker.epcis.vocabulary import extension, namespaces
@@ -45,6 +46,7 @@ class EventEncoder:
         self._directory = directory
         self._canon = canonical(namespaces())
         self._templates: dict[tuple[Any, ...], _Template | None] = {}
+        self._clocks: dict[ZoneInfo, _Clock] = {}
 
     def encode(self, records: Sequence[Record]) -> list[bytes]:
         return [self.encode_one(record) for record in records]
@@ -59,17 +61,99 @@ class EventEncoder:
         if template is _UNSEEN:
             if len(self._templates) >= _TEMPLATES:
                 self._templates.clear()
-            template = self._templates[key] = _template(record, self._directory, self._canon)
+            template = self._templates[key] = _template(record, self._directory, self)
         line = template.render(record) if template is not None else None
         if line is None:
             return orjson.dumps(to_epcis(record_row(record), self._directory))
         return line
 
+    @property
+    def canon(self) -> Canonical:
+        return self._canon
+
+    def clock(self, timezone: ZoneInfo) -> _Clock:
+        clock = self._clocks.get(timezone)
+        if clock is None:
+            clock = self._clocks[timezone] = _Clock(timezone)
+        return clock
+
+
+_SECONDS = [f"{second:02d}" for second in range(60)]
+_MILLISECONDS = [f".{millis:03d}" for millis in range(1000)]
+_MINUTES = 65_536
+_HOUR_END = timedelta(minutes=59, seconds=59, microseconds=999_999)
+_MINUTE = timedelta(minutes=1)
+
+
+class _Clock:
+    """(eventTime, eventTimeZoneOffset, the hash's UTC time) of UTC instants at one place, as
+    `mapping.local_time` and `hashing.utc_milliseconds` give them, by field arithmetic: the
+    local and UTC "YYYY-MM-DDTHH:MM:" once per minute, the seconds and fraction per event.
+    The place's offset is looked up once an hour, and used where it holds for the whole hour
+    and is whole minutes (a zone changes its offset at most once an hour); elsewhere (an
+    offset with seconds, a change inside the hour, a year before 1000, an instant not in
+    UTC) the whole path decides."""
+
+    def __init__(self, timezone: ZoneInfo) -> None:
+        self._timezone = timezone
+        self._hours: dict[tuple[int, ...], tuple[timedelta, str] | None] = {}
+        self._minutes: dict[tuple[int, ...], tuple[str, str, str] | None] = {}
+
+    def times(self, at: datetime) -> tuple[str, str, str]:
+        key = (at.year, at.month, at.day, at.hour, at.minute)
+        minute = self._minutes.get(key, _UNSEEN)
+        if minute is _UNSEEN:
+            if len(self._minutes) >= _MINUTES:
+                self._minutes.clear()
+                self._hours.clear()
+            minute = self._minutes[key] = self._minute(at, key) if at.tzinfo is UTC else None
+        if minute is None:
+            event_time, offset = local_time(at, self._timezone)
+            return event_time, offset, _utc_milliseconds(event_time)
+        local, offset, utc = minute
+        second, micros = _SECONDS[at.second], at.microsecond
+        if micros % 1000 == 0:
+            fraction = _MILLISECONDS[micros // 1000]
+            return f"{local}{second}{fraction}{offset}", offset, f"{utc}{second}{fraction}Z"
+        event_time = f"{local}{second}.{micros:06d}{offset}"
+        millis = micros // 1000 + ((micros // 100) % 10 >= 5)  # half up, as utc_milliseconds
+        if millis == 1000:
+            return event_time, offset, _utc_milliseconds(event_time)
+        return event_time, offset, f"{utc}{second}{_MILLISECONDS[millis]}Z"
+
+    def _minute(self, at: datetime, key: tuple[int, ...]) -> tuple[str, str, str] | None:
+        """(local "YYYY-MM-DDTHH:MM:", offset, UTC "YYYY-MM-DDTHH:MM:") of the minute."""
+        hour = self._hours.get(key[:4], _UNSEEN)
+        if hour is _UNSEEN:
+            hour = self._hours[key[:4]] = self._hour(at)
+        if hour is None:
+            return None
+        delta, offset = hour
+        local = at + delta
+        return _minute_text(local), offset, _minute_text(at)
+
+    def _hour(self, at: datetime) -> tuple[timedelta, str] | None:
+        if at.year < 1000:  # utc_milliseconds writes such a year with fewer digits
+            return None
+        start = at.replace(minute=0, second=0, microsecond=0)
+        delta = start.astimezone(self._timezone).utcoffset()
+        end = (start + _HOUR_END).astimezone(self._timezone).utcoffset()
+        if delta is None or end != delta or delta % _MINUTE:
+            return None
+        return delta, offset_text(delta)
+
+
+def _minute_text(moment: datetime) -> str:
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:"
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class _Template:
     canon: Canonical
-    timezone: ZoneInfo
+    clock: _Clock
     json_head: bytes  # {"type":…,"eventID":"ni:///sha-256;
     json_middle: bytes  # ],"action":…,"tagtrail:kind":…,"tagtrail:asset":
     json_observation: bytes  # ,"tagtrail:observation":
@@ -95,18 +179,14 @@ class _Template:
             observation_text = observation.strip()
             if not observation_text:
                 return None
-            observed = self.observation_key + canon.value(observation_text)
+            observed = self.observation_key + canon.uncached(observation_text)
             observed_json = self.json_observation + orjson.dumps(observation)
-        event_time, offset = local_time(at, self.timezone)
-        if offset == "+00:00" and len(event_time) == 29 and event_time[0] != "0":
-            utc = event_time[:23] + "Z"  # what utc_milliseconds makes of it, without parsing
-        else:
-            utc = _utc_milliseconds(event_time)
+        event_time, offset, utc = self.clock.times(at)
         epc = asset_epc(asset_id, identifier, scheme)
         before, between, after = self.extensions
         pre_hash = (
-            f"{self.hash_head}{utc}eventTimeZoneOffset={offset}epcListepc={canon.value(epc)}"
-            f"{self.hash_middle}{before}{self.asset_key}{canon.value(asset_text)}"
+            f"{self.hash_head}{utc}eventTimeZoneOffset={offset}epcListepc={canon.uncached(epc)}"
+            f"{self.hash_middle}{before}{self.asset_key}{canon.uncached(asset_text)}"
             f"{between}{observed}{after}"
         )
         digest = hashlib.sha256(pre_hash.encode()).hexdigest()
@@ -125,8 +205,9 @@ class _Template:
         )
 
 
-def _template(record: Record, directory: Directory, canon: Canonical) -> _Template | None:
+def _template(record: Record, directory: Directory, encoder: EventEncoder) -> _Template | None:
     """The template of the record's shape; None where the shape's events need to_epcis."""
+    canon = encoder.canon
     row = record_row(record)
     shape = shape_of(row, directory)
     kind_name, asset_name, observation_name = NAMES
@@ -146,7 +227,7 @@ def _template(record: Record, directory: Directory, canon: Canonical) -> _Templa
     named = {**shape.what, kind_name: row.kind}
     return _Template(
         canon=canon,
-        timezone=shape.timezone,
+        clock=encoder.clock(shape.timezone),
         json_head=b'{"type":' + orjson.dumps(shape.event_type) + b',"eventID":"ni:///sha-256;',
         json_middle=b"]," + orjson.dumps(named)[1:-1] + b"," + orjson.dumps(asset_name) + b":",
         json_observation=b"," + orjson.dumps(observation_name) + b":",

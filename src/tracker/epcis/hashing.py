@@ -110,6 +110,10 @@ class Canonical:
             known = self._values[text] = self._value(text)
         return known
 
+    def uncached(self, raw: str) -> str:
+        """`value` for text that seldom repeats (an event's own ids): no memo to fill."""
+        return self._value(raw)
+
     def _value(self, raw: str) -> str:
         text = raw.strip()
         if ":" in text:

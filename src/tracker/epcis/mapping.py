@@ -149,7 +149,7 @@ def local_time(occurred_at: datetime, timezone: ZoneInfo) -> tuple[str, str]:
     it has microseconds."""
     local = occurred_at.astimezone(timezone)
     precision = "milliseconds" if local.microsecond % 1000 == 0 else "microseconds"
-    return local.isoformat(timespec=precision), _offset(local.utcoffset() or timedelta())
+    return local.isoformat(timespec=precision), offset_text(local.utcoffset() or timedelta())
 
 
 @lru_cache(maxsize=256)
@@ -160,7 +160,8 @@ def _zone_info(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _offset(offset: timedelta) -> str:
+def offset_text(offset: timedelta) -> str:
+    """`+01:00`: an offset of whole minutes as eventTimeZoneOffset writes it."""
     minutes = int(offset.total_seconds()) // 60
     sign = "-" if minutes < 0 else "+"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
