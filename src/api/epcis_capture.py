@@ -1,10 +1,16 @@
-"""POST /v1/epcis/capture and GET /v1/epcis/capture/{id}: partners' EPCIS 2.0 events in.
+"""POST /v1/epcis/capture and GET /v1/epcis/capture/{id}: partners' EPCIS 2.0 events in, and
+another tagtrail's export.
 
 The POST does the whole job before it answers: size, the official JSON schema, each event's
 own checks, the capture log (eventID unique) and the reads published to Kafka, so the job it
 points to (202 + Location) already says success or errors. Events are applied in one
 database transaction around the publish: with `rollback` nothing is applied when one event
 is bad, and a Kafka failure leaves nothing logged (the job says so).
+
+A key that may also write assets (`assets:write`) is trusted with tagtrail's own facts: the
+events of another tagtrail (`tagtrail:kind`) register the assets they name and are replayed
+as the facts they record (tracker.epcis.capture_replay), published as reported-fact records
+the consumer applies through the tracker's rules, in order with the asset's reads.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ from api.auth import EpcisCapturer, Principal
 from api.ops import ResourcesDep
 from api.problems import problem
 from api.responses import OrjsonResponse
-from ingest.publisher import PublishUnavailable
-from ingest.tagread import TagRead
+from ingest.publisher import Message, PublishUnavailable, kafka_key
+from ingest.reported import REPORTED_HEADER, REPORTED_VERSION, encode_reported, reported_record
+from ingest.tagread import TagRead, encode_tagread
 from tracker.epcis.capture import (
     CaptureError,
     PlannedEvent,
@@ -32,6 +39,7 @@ from tracker.epcis.capture import (
     plan_events,
 )
 from tracker.epcis.capture_reads import CapturedRead
+from tracker.epcis.capture_replay import replay, tagtrail_prefixes
 from tracker.epcis.capture_schema import SchemaMissing, schema_violations
 from tracker.epcis.capture_store import (
     CaptureJob,
@@ -39,7 +47,9 @@ from tracker.epcis.capture_store import (
     finish_job,
     load_capture_points,
     load_parties,
+    load_replay_context,
     log_events,
+    register_assets,
     start_job,
 )
 
@@ -61,7 +71,9 @@ class CaptureJobPublic(BaseModel):
     createdAt: datetime
     finishedAt: datetime | None
     eventCount: int
-    applied: int = Field(description="events logged (and published when they are about EPCs)")
+    applied: int = Field(
+        description="events logged (and published, or registering an asset, when they drive one)"
+    )
     duplicates: int = Field(description="events whose eventID was captured before")
     errors: list[dict[str, Any]] = Field(description="[{eventIndex, eventID, reason}]")
 
@@ -125,13 +137,7 @@ async def _capture(
         return events
     if len(events) > MAX_EVENTS:
         return problem(413, "Too many events", f"{len(events)} events; at most {MAX_EVENTS}")
-    async with res.reads.connect() as conn:
-        points = await load_capture_points(conn)
-        parties = await load_parties(conn)
-    sees = None if key.sites is None else key.sees_site
-    planned, errors = plan_events(
-        events, document_namespaces(document), points, datetime.now(UTC), sees, parties
-    )
+    planned, errors = await _plan(res, key, document, events)
     job_id = secrets.token_hex(8)
     async with res.engine.begin() as conn:
         await start_job(conn, job_id, key.key_id, behaviour, len(events))
@@ -157,6 +163,25 @@ async def _capture(
     return response
 
 
+async def _plan(
+    res: ResourcesDep, key: Principal, document: dict[str, Any], events: list[dict[str, Any]]
+) -> tuple[list[PlannedEvent], list[CaptureError]]:
+    """Each event checked and planned; another tagtrail's, for a key trusted with them (it may
+    write assets), replayed as the registrations and facts they record."""
+    async with res.reads.connect() as conn:
+        points = await load_capture_points(conn)
+        parties = await load_parties(conn)
+    sees = None if key.sites is None else key.sees_site
+    namespace_map = document_namespaces(document)
+    planned, errors = plan_events(events, namespace_map, points, datetime.now(UTC), sees, parties)
+    if key.may("assets:write"):
+        async with res.reads.connect() as conn:
+            context = await load_replay_context(conn, planned, sees)
+        planned, refused = replay(planned, tagtrail_prefixes(namespace_map), context)
+        errors = sorted([*errors, *refused], key=lambda error: error.index or 0)
+    return planned, errors
+
+
 async def _apply(
     res: ResourcesDep,
     job_id: str,
@@ -169,12 +194,19 @@ async def _apply(
     if errors and behaviour == "rollback":
         planned = []
     unique = list({event.event_id: event for event in reversed(planned)}.values())[::-1]
+    registrations = [e.registration for e in unique if e.registration is not None]
+    if registrations:
+        # Committed before anything is published, so the consumer finds the assets the facts
+        # are about; idempotent, so a retry after a Kafka failure registers nothing twice.
+        async with res.engine.begin() as conn:
+            await register_assets(conn, registrations)
     async with res.engine.begin() as conn:
         new_ids = await log_events(conn, job_id, unique)
-        reads = [_tagread(r) for e in unique if e.event_id in new_ids for r in e.reads]
-        if reads:
+        # In document order: the reads and facts of one asset keep their order on its partition.
+        messages = [m for e in unique if e.event_id in new_ids for m in _messages(e)]
+        if messages:
             await res.publisher.ensure_started()
-            await res.publisher.publish(reads)
+            await res.publisher.publish_messages(messages)
         await finish_job(
             conn,
             job_id,
@@ -182,6 +214,15 @@ async def _apply(
             duplicates=len(planned) - len(new_ids),
             errors=errors,
         )
+
+
+def _messages(event: PlannedEvent) -> list[Message]:
+    messages = [Message(kafka_key(r), encode_tagread(r)) for r in map(_tagread, event.reads)]
+    if event.replayed is not None:
+        fact, tag, kind = event.replayed.fact, event.replayed.tag, event.replayed.tag_kind
+        record = encode_reported(reported_record(fact, tag, kind))
+        messages.append(Message(tag.encode(), record, ((REPORTED_HEADER, REPORTED_VERSION),)))
+    return messages
 
 
 def _tagread(read: CapturedRead) -> TagRead:

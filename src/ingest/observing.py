@@ -24,17 +24,20 @@ from tracker.domain import (
     ZoneKind,
     apply,
 )
+from tracker.domain.reported import Reported, apply_reported
 from tracker.store import BatchWrites, load_open_dispatches, load_states
 
 
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """An observation waiting for its asset's state, or a late read to record as such."""
+    """An observation waiting for its asset's state, a late read to record as such, or a
+    fact another tagtrail reported (its observation depends on the state)."""
 
     asset_id: str
     now: datetime
     observation: Observation | None = None
     late: ObservationRecordedLate | None = None
+    reported: Reported | None = None
 
     @classmethod
     def handheld(cls, asset_id: str, item: Read, read_point: ReadPoint) -> Pending:
@@ -120,10 +123,16 @@ async def apply_pending(conn: AsyncConnection, pending: list[Pending], writes: B
             writes.events.append(item.late)
             continue
         state = writes.states.get(item.asset_id) or states.get(item.asset_id)
-        if state is None or item.observation is None:
+        if state is None:
             continue  # the asset was deleted from the registry after its tag was resolved
-        observation = _with_dispatch(item.observation, dispatches.get(item.asset_id))
-        new_state, events = apply(state, observation, item.now)
+        if item.reported is not None:
+            # The reporter decided custody (it names the receiver); no dispatch of ours.
+            new_state, events = apply_reported(state, item.reported, item.now)
+        elif item.observation is not None:
+            observation = _with_dispatch(item.observation, dispatches.get(item.asset_id))
+            new_state, events = apply(state, observation, item.now)
+        else:
+            continue
         metrics.OBSERVATIONS_APPLIED.inc()
         writes.states[item.asset_id] = new_state
         writes.events.extend(events)

@@ -20,12 +20,12 @@ from ingest.dlq import DeadLetter
 from ingest.enrol import AutoEnrolRule, enrol_unknown
 from ingest.observing import Pending, apply_pending, pending_from
 from ingest.offsets import PartitionPosition
-from ingest.records import Read, Tick, classify, from_us, to_us
+from ingest.records import Read, ReportedFact, Tick, classify, from_us, to_us
 from ingest.resolve import ReadPointIndex, TagResolver
 from ingest.smoothing import Sighting, Smoothed, Smoother
 from tracker.store import AuditScan, BatchWrites, UnknownTagSeen
 
-Classified = tuple[ConsumerRecord[bytes, bytes], Read | Tick | DeadLetter]
+Classified = tuple[ConsumerRecord[bytes, bytes], Read | Tick | ReportedFact | DeadLetter]
 
 
 @dataclass
@@ -66,6 +66,8 @@ class _PartitionPass:
                 self.result.dead.append(item)
             elif isinstance(item, Tick):
                 self._smoothed(self.state.smoother.advance(item.watermark_us), item.record_at)
+            elif isinstance(item, ReportedFact):
+                self._reported(item, record)
             else:
                 self._read(item, record)
         self.result.ends[self.state.partition] = PartitionPosition(
@@ -115,6 +117,26 @@ class _PartitionPass:
         sighting = Sighting(item.tag, read_point, seen_us, read.rssi, read.count, read.read_id)
         self._smoothed(self.state.smoother.feed(sighting), item.record_at)
 
+    def _reported(self, item: ReportedFact, record: ConsumerRecord[bytes, bytes]) -> None:
+        """Applied in offset order like a handheld scan; what the smoother releases up to the
+        fact's time goes first, so the fact follows the sightings before it."""
+        asset_id = self.resolver.asset_of(item.tag)
+        if asset_id is None:
+            reason = f"reported fact about {item.tag!r}, which is no registered identifier"
+            self.result.dead.append(
+                DeadLetter(
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    record.key,
+                    record.value or b"",
+                    reason,
+                )
+            )
+            return
+        self._smoothed(self.state.smoother.advance(to_us(item.fact.seen_at)), item.record_at)
+        self.outputs.append(Pending(asset_id, item.record_at, reported=item.fact))
+
     def _smoothed(self, outputs: Sequence[Smoothed], now: datetime) -> None:
         self.outputs.extend((output, now) for output in outputs)
 
@@ -155,7 +177,10 @@ async def process_batch(
     }
     await read_points.refresh(conn)
     tags = {
-        item.tag for items in classified.values() for _, item in items if isinstance(item, Read)
+        item.tag
+        for items in classified.values()
+        for _, item in items
+        if isinstance(item, Read | ReportedFact)
     }
     await resolver.prefetch(conn, tags)
     await enrol_unknown(conn, tags, resolver, auto_enrol)

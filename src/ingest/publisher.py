@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -26,6 +27,16 @@ class PublishUnavailable(RuntimeError):
     def __init__(self, message: str, retry_after_s: int = 5) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One record for the reads topic: a TagRead, or a control or reported-fact record whose
+    header says what it is."""
+
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
 
 
 def kafka_key(read: TagRead) -> bytes:
@@ -88,23 +99,32 @@ class Publisher:
 
     async def publish(self, reads: Sequence[TagRead]) -> None:
         """Send every read and wait until Kafka acknowledged all of them."""
-        if len(reads) > self._max_in_flight:
-            raise ValueError(f"at most {self._max_in_flight} reads per publish")
-        for _ in reads:
+        await self.publish_messages(
+            [Message(kafka_key(read), encode_tagread(read)) for read in reads], "reads"
+        )
+
+    async def publish_messages(self, messages: Sequence[Message], what: str = "records") -> None:
+        """Send these records in this order (one key's stay in order on its partition) and wait
+        until Kafka acknowledged all of them."""
+        if len(messages) > self._max_in_flight:
+            raise ValueError(f"at most {self._max_in_flight} {what} per publish")
+        for _ in messages:
             await self._room.acquire()
         try:
             async with asyncio.timeout(self._timeout_s):
                 futures = [
-                    await self._producer.send(self.topic, encode_tagread(read), key=kafka_key(read))
-                    for read in reads
+                    await self._producer.send(
+                        self.topic, m.value, key=m.key, headers=list(m.headers) or None
+                    )
+                    for m in messages
                 ]
                 await asyncio.gather(*futures)
         except (KafkaError, OSError, TimeoutError) as exc:
             raise PublishUnavailable(
-                f"Kafka did not acknowledge {len(reads)} reads: {exc!r}"
+                f"Kafka did not acknowledge {len(messages)} {what}: {exc!r}"
             ) from exc
         finally:
-            for _ in reads:
+            for _ in messages:
                 self._room.release()
 
     async def send_raw(

@@ -1,4 +1,5 @@
-"""One Kafka record → a TagRead, a watermark tick, or a dead letter with its reason."""
+"""One Kafka record → a TagRead, a watermark tick, a fact another tagtrail reported, or a dead
+letter with its reason."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ingest.dlq import DeadLetter
+from ingest.reported import REPORTED_HEADER, decode_reported
 from ingest.tagread import TagRead, TagReadError, decode_tagread
+from tracker.domain.reported import Reported
 from tracker.identity import IdentifierError, canonical_tag
 
 TICK_HEADER = "tagtrail-tick"
@@ -40,6 +43,13 @@ class Read:
     record_at: datetime  # the Kafka timestamp: `now` for apply, replayed identically
 
 
+@dataclass(frozen=True, slots=True)
+class ReportedFact:
+    fact: Reported
+    tag: str  # canonical
+    record_at: datetime
+
+
 def classify(
     topic: str,
     partition: int,
@@ -48,9 +58,11 @@ def classify(
     value: bytes | None,
     timestamp_ms: int,
     headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...],
-) -> Read | Tick | DeadLetter:
+) -> Read | Tick | ReportedFact | DeadLetter:
     record_at = from_us(timestamp_ms * 1000)
     for name, header_value in headers:
+        if name == REPORTED_HEADER:
+            return _reported(topic, partition, offset, key, value or b"", record_at)
         if name == TICK_HEADER:
             try:
                 return Tick(int(header_value), record_at)
@@ -72,3 +84,14 @@ def classify(
     limit = record_at + FUTURE_TOLERANCE
     clamped = read.seen_at > limit
     return Read(read, tag, limit if clamped else read.seen_at, clamped, record_at)
+
+
+def _reported(
+    topic: str, partition: int, offset: int, key: bytes | None, raw: bytes, record_at: datetime
+) -> ReportedFact | DeadLetter:
+    try:
+        record = decode_reported(raw)
+        tag = canonical_tag(record.tag, record.tag_kind)
+        return ReportedFact(record.fact(), tag, record_at)
+    except ValueError as exc:  # ReportedError, IdentifierError, a zone without its site
+        return DeadLetter(topic, partition, offset, key, raw, f"reported fact: {exc}")

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.epcis.capture_reads import CapturedRead, CapturePoint, captured_reads
 from tracker.epcis.hashing import UnsupportedEventField, event_hash
 from tracker.epcis.vocabulary import TAGTRAIL_URN, namespaces
 from tracker.identity import IdentifierError, TagKind, canonical_tag
+
+if TYPE_CHECKING:
+    from tracker.epcis.capture_replay import Registration, Replayed
 
 EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)  # as TagRead's seen_at
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -47,10 +50,16 @@ class PlannedEvent:
     epcs: tuple[str, ...]
     reads: tuple[CapturedRead, ...]
     event: Mapping[str, Any]
+    epc_kinds: tuple[TagKind, ...] = ()
+    # Another tagtrail's event (capture_replay): the fact it carries, the asset it registers.
+    replayed: Replayed | None = None
+    registration: Registration | None = None
 
     @property
     def outcome(self) -> str:
-        return "observed" if self.reads else "stored"
+        if self.registration is not None:
+            return "registered"
+        return "observed" if self.reads or self.replayed else "stored"
 
 
 def document_namespaces(document: Mapping[str, Any]) -> dict[str, str]:
@@ -129,6 +138,7 @@ def _plan(
         tuple(tag for tag, _ in epcs),
         reads,
         event,
+        tuple(kind for _, kind in epcs),
     )
 
 

@@ -16,6 +16,8 @@ from tracker.domain import (
     AlertRaised,
     AlertResolved,
     AssetState,
+    AssetStatus,
+    AssetStatusChanged,
     ClockClamped,
     CustodyTransferred,
     Event,
@@ -87,6 +89,7 @@ async def save(conn: AsyncConnection, writes: BatchWrites) -> None:
     await _record_sightings(conn, writes.sightings)
     await _apply_alerts(conn, writes.events, writes.states)
     await _update_dispatch_lines(conn, writes.events)
+    await _stamp_retirements(conn, writes.events)
     await _insert_events(conn, writes.events)
 
 
@@ -286,3 +289,24 @@ async def _update_dispatch_lines(conn: AsyncConnection, events: Sequence[Event])
                     "turnaround": int(event.duration.total_seconds()) if event.duration else None,
                 },
             )
+
+
+_RETIRED = text("""
+UPDATE assets SET retired_at = v.at, updated_at = now()
+FROM unnest(CAST(:assets AS text[]), CAST(:at AS timestamptz[])) AS v(asset_id, at)
+WHERE assets.id = v.asset_id AND assets.retired_at IS NULL
+""")
+
+
+async def _stamp_retirements(conn: AsyncConnection, events: Sequence[Event]) -> None:
+    """The registry's retired_at, for a retirement no caller stamped (the API and recovery
+    stamp theirs, with this same time): one another tagtrail reported, applied by the
+    consumer."""
+    retired = {
+        e.asset_id: e.occurred_at
+        for e in events
+        if isinstance(e, AssetStatusChanged) and e.to_status is AssetStatus.retired
+    }
+    if retired:
+        ids = sorted(retired)  # the asset_id lock order every writer keeps
+        await conn.execute(_RETIRED, {"assets": ids, "at": [retired[i] for i in ids]})

@@ -13,8 +13,9 @@ from tracker.tables.metadata import created_at, metadata, one_of
 
 CAPTURE_STATUSES = ("running", "success", "errors")
 ERROR_BEHAVIOURS = ("rollback", "proceed")
-# observed: published as reads (tracker rules apply); stored: kept in the log only.
-CAPTURE_OUTCOMES = ("observed", "stored")
+# observed: published as reads or reported facts (tracker rules apply); registered: another
+# tagtrail's ADD registered the asset (migration 0016); stored: kept in the log only.
+CAPTURE_OUTCOMES = ("observed", "stored", "registered")
 
 epcis_capture_jobs = Table(
     "epcis_capture_jobs",
