@@ -176,12 +176,10 @@ async def process_batch(
         if records
     }
     await read_points.refresh(conn)
-    tags = {
-        item.tag
-        for items in classified.values()
-        for _, item in items
-        if isinstance(item, Read | ReportedFact)
-    }
+    decoded = [item for records in classified.values() for _, item in records]
+    # A capture registers the assets of its reported facts just before it publishes them.
+    resolver.forget_unknown(item.tag for item in decoded if isinstance(item, ReportedFact))
+    tags = {item.tag for item in decoded if isinstance(item, Read | ReportedFact)}
     await resolver.prefetch(conn, tags)
     await enrol_unknown(conn, tags, resolver, auto_enrol)
     outputs: list[Pending | tuple[Smoothed, datetime]] = []

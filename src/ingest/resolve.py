@@ -81,6 +81,12 @@ class TagResolver:
         for tag in missing:
             self._assets[tag] = found.get(tag, _UNKNOWN)
 
+    def forget_unknown(self, tags: Iterable[str]) -> None:
+        """Ask again for these tags, even if they were unknown a moment ago."""
+        for tag in tags:
+            if self._assets.get(tag) == _UNKNOWN:
+                del self._assets[tag]
+
     def learn(self, tag: str, asset_id: str) -> None:
         self._assets[tag] = asset_id
 

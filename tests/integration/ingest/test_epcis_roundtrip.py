@@ -34,7 +34,7 @@ from tagtrail.bootstrap import create_api
 from tagtrail.cli import app
 from tagtrail.cli.consume import run_consumer
 from tagtrail.settings import Settings
-from tracker.siteconfig import apply_site_config, parse_site_data
+from tracker.siteconfig import apply_site_config, parse_site_yaml
 from tracker.store.custody_views import NewDispatch, create_dispatch
 from tracker.sweep import sweep
 
@@ -108,6 +108,7 @@ SITE_FILE: dict[str, Any] = {
     "asset_types": [World().asset_type_entry()],
 }
 
+SITE_YAML = yaml.safe_dump(SITE_FILE, sort_keys=False)
 WORLD = World(asset_count=16)
 CRATES = {f"c{i}": asset for i, asset in enumerate(WORLD.assets)}
 # Known only by a GS1 barcode without EPC form, and only by a serial: their events name them
@@ -135,7 +136,7 @@ def _read(
         tag=tag,
         tag_kind="epc" if name in CRATES else "barcode",
         seen_at=when,
-        source=source,  # type: ignore[arg-type]
+        source=source,
         **{**fields, **extra},
     )
 
@@ -217,9 +218,7 @@ async def apply_site_file(url: str) -> None:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            await apply_site_config(
-                conn, parse_site_data(yaml.safe_load(yaml.safe_dump(SITE_FILE)))
-            )
+            await apply_site_config(conn, parse_site_yaml(SITE_YAML))
     finally:
         await engine.dispose()
 
