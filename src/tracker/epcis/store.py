@@ -45,33 +45,32 @@ _TIME = """(CAST(:since AS timestamptz) IS NULL OR {at} >= :since)
 _REGISTRATIONS = f"""
     SELECT 0 AS source, 0 AS id, a.id AS asset_id, '{REGISTERED}' AS kind,
         a.created_at AS occurred_at, NULL AS observation_id, a.home_site_id AS site_id,
-        NULL AS zone_id, false AS late, false AS clock_clamped, '{{}}'::jsonb AS payload
+        NULL AS zone_id, false AS late, false AS clock_clamped, '{{}}'::jsonb AS payload,
+        a.home_site_id, a.type_id, a.owner, a.commissioned_at
     FROM assets a
     WHERE {_TIME.format(at="a.created_at")}
         AND (CAST(:site AS text) IS NULL OR a.home_site_id = :site)"""
+# What a registration takes from its asset's row, an event needs only the asset's home of.
 _EVENTS = f"""
     SELECT 1, e.id, e.asset_id, e.kind, e.occurred_at, e.observation_id, e.site_id,
-        e.zone_id, e.late, e.clock_clamped, e.payload
+        e.zone_id, e.late, e.clock_clamped, e.payload, a.home_site_id, NULL, NULL, NULL
     FROM asset_events e
+    LEFT JOIN assets a ON a.id = e.asset_id
     WHERE {_TIME.format(at="e.occurred_at")}
         AND (CAST(:site AS text) IS NULL OR e.site_id = :site
              OR e.asset_id IN (SELECT id FROM assets WHERE home_site_id = :site))"""
-# Sorted before the joins, and the joins lateral (nested loops keep the sort order, so the
-# outer ORDER BY costs nothing): the server sorts narrower rows, and looks up each row's asset
-# and identifier as the client fetches, in parallel with the client's work, not before the
-# first row.
+# The asset's columns joined before the sort (a hash join where the window is large), its
+# identifier looked up after it, lateral (a nested loop keeps the sort order, so the outer
+# ORDER BY costs nothing): the server looks identifiers up as the client fetches, while the
+# client maps the rows it has, not all of them before the first row.
 _ROWS = text(f"""
 SELECT x.kind, x.asset_id, x.occurred_at, x.observation_id, x.site_id, x.zone_id, x.late,
-    x.clock_clamped, x.payload, a.home_site_id, a.type_id, a.owner, a.commissioned_at,
+    x.clock_clamped, x.payload, x.home_site_id, x.type_id, x.owner, x.commissioned_at,
     i.value AS identifier, i.scheme AS identifier_scheme
 FROM (
     SELECT * FROM ({_REGISTRATIONS} UNION ALL {_EVENTS}) u
     ORDER BY u.occurred_at, u.source, u.id, u.asset_id
 ) x
-LEFT JOIN LATERAL (
-    SELECT a.home_site_id, a.type_id, a.owner, a.commissioned_at FROM assets a
-    WHERE a.id = x.asset_id
-) a ON true
 LEFT JOIN LATERAL (
     SELECT i.value, i.scheme FROM asset_identifiers i WHERE i.asset_id = x.asset_id
     ORDER BY {IDENTIFIER_ORDER} LIMIT 1
