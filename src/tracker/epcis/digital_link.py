@@ -28,6 +28,8 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def _escaped(component: str, longest: int) -> str | None:
     """The component with Digital Link escapes, if it is a valid EPC URI component."""
+    if component.isascii() and component.isdigit():  # most serials: nothing to escape
+        return component if len(component) <= longest else None
     if not _component(longest).fullmatch(component):
         return None
     return component.translate(_DL_ESCAPES)
