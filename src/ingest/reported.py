@@ -15,7 +15,7 @@ import msgspec
 from msgspec import Meta
 
 from ingest.tagread import Name, SeenAt, Tag
-from tracker.domain import MissingSource, ZoneKind
+from tracker.domain import ClaimedDisposition, MissingSource, ZoneKind
 from tracker.domain.reported import Reported, ReportedKind
 from tracker.identity import TagKind
 
@@ -43,6 +43,8 @@ class ReportedRecord(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     replacement_value: Annotated[str, Meta(pattern=r"^-?[0-9]{1,12}(\.[0-9]+)?$")] | None = None
     missing_source: MissingSource = MissingSource.sweeper
     audit_id: Name | None = None
+    disposition: ClaimedDisposition | None = None
+    reporter: Text | None = None
 
     def fact(self) -> Reported:
         """ValueError when the fields do not make a fact (a zone without its site)."""
@@ -61,6 +63,8 @@ class ReportedRecord(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
             replacement_value=Decimal(value) if value is not None else None,
             missing_source=self.missing_source,
             audit_id=self.audit_id,
+            disposition=self.disposition,
+            reporter=self.reporter,
         )
 
 
@@ -102,4 +106,6 @@ def reported_record(fact: Reported, tag: str, tag_kind: TagKind) -> ReportedReco
         replacement_value=str(value) if value is not None else None,
         missing_source=fact.missing_source,
         audit_id=fact.audit_id,
+        disposition=fact.disposition,
+        reporter=fact.reporter,
     )

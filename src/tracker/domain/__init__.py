@@ -32,6 +32,8 @@ from tracker.domain.model import (
     new_asset_state,
 )
 from tracker.domain.observations import (
+    ClaimedDisposition,
+    DispositionClaimed,
     HandheldAction,
     HandheldScanned,
     MarkedMissing,
@@ -71,10 +73,12 @@ __all__ = [
     "AssetState",
     "AssetStatus",
     "AssetStatusChanged",
+    "ClaimedDisposition",
     "ClockClamped",
     "Cue",
     "CustodyChange",
     "CustodyTransferred",
+    "DispositionClaimed",
     "Event",
     "EventRecord",
     "HandheldAction",

@@ -24,8 +24,13 @@ from tracker.domain.events import (
 from tracker.domain.lifecycle import SIGHTING_CUES, Cue, cue_of, next_transition
 from tracker.domain.location import relocate
 from tracker.domain.model import AssetState, AssetStatus, ObservationKey, require_aware
-from tracker.domain.observations import MarkedMissing, Observation, WrittenOff
-from tracker.domain.rules import AlertKind, kinds_resolved_on_reappearance
+from tracker.domain.observations import (
+    DispositionClaimed,
+    MarkedMissing,
+    Observation,
+    WrittenOff,
+)
+from tracker.domain.rules import CLAIM_ALERTS, AlertKind, kinds_resolved_on_reappearance
 
 CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
 # Enough to cover a resent producer batch for one tag; older replays are caught by the
@@ -33,6 +38,8 @@ CLOCK_SKEW_TOLERANCE = timedelta(minutes=5)
 RECENT_OBSERVATIONS_KEPT = 16
 
 _OUT_OF_SIGHT = frozenset({AssetStatus.missing, AssetStatus.lost})
+# Alerts raised on a partner's word: the state, not the status, says they are open.
+_CLAIMED = frozenset(CLAIM_ALERTS.values())
 
 
 def apply(
@@ -69,7 +76,8 @@ def apply(
         return state, [*events, ignored]
     state, moved = relocate(state, observation, stamp)
     state, changed = _follow_lifecycle(state, observation, cue, stamp)
-    return state, events + moved + changed
+    state, claims = _follow_claims(state, observation, sighted, stamp)
+    return state, events + moved + changed + claims
 
 
 def _already_received(state: AssetState, observation_id: str) -> bool:
@@ -100,9 +108,32 @@ def _follow_lifecycle(
         events.extend(
             AlertResolved(**stamp, alert_kind=kind, reason="asset seen again")
             for kind in kinds_resolved_on_reappearance()
+            if kind not in _CLAIMED
         )
     events.extend(_alerts_for_decision(observation, stamp))
     return state, events
+
+
+def _follow_claims(
+    state: AssetState, observation: Observation, sighted: bool, stamp: Stamp
+) -> tuple[AssetState, list[Event]]:
+    """A partner's claim opens its alert (once: one open alert per kind); the next sighting
+    of the asset (by our readers, or a partner's) resolves what claims opened. Status and
+    custody stay: it is the partner's word."""
+    if isinstance(observation, DispositionClaimed):
+        kind = CLAIM_ALERTS[observation.disposition]
+        if kind in state.open_claims:
+            return state, []
+        reason = f"reported {observation.disposition.value} by {observation.reporter}"
+        raised = AlertRaised(**stamp, alert_kind=kind, reason=reason)
+        return replace(state, open_claims=state.open_claims | {kind}), [raised]
+    if not sighted or not state.open_claims:
+        return state, []
+    kinds = [k for k in kinds_resolved_on_reappearance() if k in state.open_claims]
+    resolved: list[Event] = [
+        AlertResolved(**stamp, alert_kind=kind, reason="asset seen again") for kind in kinds
+    ]
+    return replace(state, open_claims=state.open_claims - set(kinds)), resolved
 
 
 def _alerts_for_decision(observation: Observation, stamp: Stamp) -> list[Event]:

@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 from tracker.domain.model import AssetStatus, ZoneKind
 from tracker.domain.observations import (
+    DispositionClaimed,
     HandheldAction,
     HandheldScanned,
     MarkedMissing,
@@ -37,6 +38,7 @@ class Cue(StrEnum):
     recovery_opened = "recovery_opened"
     redeployed = "redeployed"
     retired = "retired"
+    claimed = "claimed"  # a partner's word (stolen, destroyed): no transition follows it
 
 
 # Cues that mean someone physically saw the asset (as opposed to a decision about it).
@@ -149,5 +151,7 @@ def cue_of(observation: Observation) -> Cue:
         case HandheldScanned():
             default = _place_cue(observation.zone_kind)
             return _HANDHELD_CUES.get(observation.action, default)
+        case DispositionClaimed():
+            return Cue.claimed
         case _:
             return _DECISION_CUES[type(observation)]

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.domain.rules import AlertKind
 
 
 class AssetStatus(StrEnum):
@@ -76,6 +80,9 @@ class AssetState:
     # retry resends a whole batch, so a duplicate can arrive a few observations after the
     # original; remembering only the last applied id would record it as late.
     recent_observation_ids: tuple[str, ...] = ()
+    # Alerts open on a partner's claim (reported_stolen…): nothing in the status says so, and
+    # our next sighting of the asset resolves them (the store loads them from `alerts`).
+    open_claims: frozenset[AlertKind] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.custodian_id:

@@ -33,6 +33,15 @@ class MissingSource(StrEnum):
     audit = "audit"
 
 
+class ClaimedDisposition(StrEnum):
+    """The CBV dispositions a partner may claim of an asset: it has not seen it, it says what
+    became of it."""
+
+    stolen = "stolen"
+    destroyed = "destroyed"
+    disposed = "disposed"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ObservationBase:
     # Stable name for history rows (e.g. which kind of observation arrived late).
@@ -128,6 +137,18 @@ class Retired(ObservationBase):
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DispositionClaimed(ObservationBase):
+    """A partner reported the asset stolen, destroyed or disposed of (an EPCIS event's
+    disposition). Its word, not a sighting nor a decision of ours: it raises an alert and
+    moves nothing."""
+
+    kind: ClassVar[str] = "disposition_claimed"
+
+    disposition: ClaimedDisposition
+    reporter: str
+
+
 SightingObservation = ZoneEntered | PortalPassed | HandheldScanned
 DecisionObservation = MarkedMissing | WrittenOff | RecoveryOpened | Redeployed | Retired
-Observation = SightingObservation | DecisionObservation
+Observation = SightingObservation | DecisionObservation | DispositionClaimed

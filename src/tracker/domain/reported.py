@@ -4,8 +4,10 @@ tagtrail-to-tagtrail capture, docs/epcis.md).
 A `Reported` fact is one observation of the reporting tagtrail, as its EPCIS export tells it:
 the asset was seen at a place or left one (and whom it was handed to), or a decision only
 tagtrail makes (marked missing or written off by a time rule, recovery opened, redeployed,
-retired). `apply_reported` turns the fact into the observation this tracker knows and runs
-`apply` on it: this tracker decides, in event-time order, exactly as for its own reads.
+retired). A partner's EPCIS event that says one of our assets was stolen, destroyed or
+disposed of is a fact too: its claim (`disposition_claimed`). `apply_reported` turns the
+fact into the observation this tracker knows and runs `apply` on it: this tracker decides,
+in event-time order, exactly as for its own reads.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from tracker.domain.apply import apply
 from tracker.domain.events import Event
 from tracker.domain.model import AssetState, ZoneKind, require_aware
 from tracker.domain.observations import (
+    ClaimedDisposition,
+    DispositionClaimed,
     HandheldAction,
     HandheldScanned,
     MarkedMissing,
@@ -44,6 +48,8 @@ class ReportedKind(StrEnum):
     recovery_opened = "recovery_opened"
     redeployed = "redeployed"
     retired = "retired"
+    # A partner's word that the asset was stolen, destroyed or disposed of.
+    disposition_claimed = "disposition_claimed"
 
 
 SIGHTINGS = frozenset({ReportedKind.seen, ReportedKind.left})
@@ -67,6 +73,9 @@ class Reported:
     replacement_value: Decimal | None = None
     missing_source: MissingSource = MissingSource.sweeper
     audit_id: str | None = None
+    # A claim: what the partner says became of the asset, and who says so.
+    disposition: ClaimedDisposition | None = None
+    reporter: str | None = None
 
     def __post_init__(self) -> None:
         if not self.observation_id:
@@ -74,6 +83,9 @@ class Reported:
         require_aware("seen_at", self.seen_at)
         if self.zone_id is not None and self.site_id is None:
             raise ValueError("a zone needs its site")
+        claim = self.kind is ReportedKind.disposition_claimed
+        if claim and (self.disposition is None or not self.reporter):
+            raise ValueError("a claim names its disposition and its reporter")
 
 
 def apply_reported(
@@ -87,7 +99,7 @@ def observation_of(state: AssetState, fact: Reported) -> Observation:
     """A sighting becomes a handheld scan or check-out by `REPORTED_BY`, which carries the
     receiver as a handheld's custodian does (this tagtrail has no record of the reporter's
     dispatch); a departure from a custodian's premises an outbound pass through its door.
-    A decision becomes the decision."""
+    A decision becomes the decision, a claim the claim."""
     oid, at = fact.observation_id, fact.seen_at
     match fact.kind:
         case ReportedKind.seen | ReportedKind.left:
@@ -105,6 +117,16 @@ def observation_of(state: AssetState, fact: Reported) -> Observation:
         case ReportedKind.retired:
             reason = fact.reason or "retired by the reporting tagtrail"
             return Retired(observation_id=oid, seen_at=at, reason=reason)
+        case ReportedKind.disposition_claimed:
+            # __post_init__ makes sure a claim has both.
+            assert fact.disposition is not None
+            assert fact.reporter is not None
+            return DispositionClaimed(
+                observation_id=oid,
+                seen_at=at,
+                disposition=fact.disposition,
+                reporter=fact.reporter,
+            )
 
 
 def _sighting(state: AssetState, fact: Reported) -> Observation:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from tracker.domain.model import require_aware
+from tracker.domain.observations import ClaimedDisposition
 
 
 class AlertKind(StrEnum):
@@ -23,6 +24,9 @@ class AlertKind(StrEnum):
     lost = "lost"
     service_due = "service_due"
     replacement_due = "replacement_due"
+    # A partner's claim (its EPCIS disposition), not a conclusion of ours.
+    reported_stolen = "reported_stolen"
+    reported_destroyed = "reported_destroyed"
 
 
 class Severity(StrEnum):
@@ -52,7 +56,8 @@ def _rule(
 # dispatch's expected return (a grace period), not_seen from the last sighting,
 # unexpected_location from leaving the proper storage zone, lost from being marked missing,
 # service_due from the next due date, replacement_due from the date the type's age or trip
-# limit was reached. unauthorized_exit is raised by `apply` the moment the asset leaves.
+# limit was reached. unauthorized_exit is raised by `apply` the moment the asset leaves, the
+# reported_* kinds the moment a partner's claim is applied (CLAIM_ALERTS).
 DEFAULT_RULES: Mapping[AlertKind, AlertRule] = MappingProxyType(
     {
         rule.kind: rule
@@ -73,7 +78,28 @@ DEFAULT_RULES: Mapping[AlertKind, AlertRule] = MappingProxyType(
             ),
             _rule(AlertKind.service_due, timedelta(0), Severity.info),
             _rule(AlertKind.replacement_due, timedelta(0), Severity.info),
+            _rule(
+                AlertKind.reported_stolen,
+                None,
+                Severity.critical,
+                resolves_on_reappearance=True,
+            ),
+            _rule(
+                AlertKind.reported_destroyed,
+                None,
+                Severity.warning,
+                resolves_on_reappearance=True,
+            ),
         )
+    }
+)
+
+# A partner's disposition claim → the alert it raises (tracker.domain.observations).
+CLAIM_ALERTS: Mapping[ClaimedDisposition, AlertKind] = MappingProxyType(
+    {
+        ClaimedDisposition.stolen: AlertKind.reported_stolen,
+        ClaimedDisposition.destroyed: AlertKind.reported_destroyed,
+        ClaimedDisposition.disposed: AlertKind.reported_destroyed,
     }
 )
 

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tracker.domain import AssetState, AssetStatus, ObservationKey, OpenDispatch, ZoneKind
+from tracker.domain.rules import CLAIM_ALERTS, AlertKind
 
 
 def site_custodian_id(site_id: str) -> str:
@@ -77,10 +78,14 @@ _LOCK_SQL = text(
 )
 _STATE_SQL = text("""
 SELECT a.id, a.home_site_id, s.status, s.site_id, s.zone_id, s.custodian_id, s.custody_since,
-       s.dispatch_id, s.return_due_at, s.last_seen_at, s.last_event_at, s.last_observation_id
+       s.dispatch_id, s.return_due_at, s.last_seen_at, s.last_event_at, s.last_observation_id,
+       ARRAY(SELECT al.kind FROM alerts al WHERE al.asset_id = a.id
+             AND al.status <> 'resolved' AND al.kind = ANY(:claims)) AS open_claims
 FROM assets a LEFT JOIN asset_state s ON s.asset_id = a.id
 WHERE a.id = ANY(:ids)
 """)
+# Alerts a partner's claim raised: nothing in the state row says they are open.
+_CLAIM_KINDS = sorted({kind.value for kind in CLAIM_ALERTS.values()})
 
 
 async def load_states(conn: AsyncConnection, asset_ids: list[str]) -> dict[str, AssetState]:
@@ -92,7 +97,7 @@ async def load_states(conn: AsyncConnection, asset_ids: list[str]) -> dict[str, 
     await conn.execute(_ENSURE_ROWS_SQL, {"ids": sorted(asset_ids)})
     await conn.execute(_LOCK_SQL, {"ids": sorted(asset_ids)})
     states: dict[str, AssetState] = {}
-    for row in await conn.execute(_STATE_SQL, {"ids": asset_ids}):
+    for row in await conn.execute(_STATE_SQL, {"ids": asset_ids, "claims": _CLAIM_KINDS}):
         (
             asset_id,
             home,
@@ -106,6 +111,7 @@ async def load_states(conn: AsyncConnection, asset_ids: list[str]) -> dict[str, 
             seen,
             event_at,
             observation_id,
+            open_claims,
         ) = row
         home_custodian = site_custodian_id(home)
         states[asset_id] = AssetState(
@@ -121,6 +127,7 @@ async def load_states(conn: AsyncConnection, asset_ids: list[str]) -> dict[str, 
             return_due_at=due,
             last_seen_at=seen,
             last_applied=ObservationKey(event_at, observation_id) if event_at else None,
+            open_claims=frozenset(AlertKind(kind) for kind in open_claims),
         )
     return states
 

@@ -39,6 +39,8 @@ ALERT_KINDS = (
     "lost",
     "service_due",
     "replacement_due",
+    "reported_stolen",
+    "reported_destroyed",
 )
 ALERT_STATUSES = ("open", "acked", "resolved")
 SEVERITIES = ("info", "warning", "critical")

@@ -36,6 +36,9 @@ EXPECTED_DEFAULTS = [
     (AlertKind.lost, REFERENCE + timedelta(days=30), Severity.critical),
     (AlertKind.service_due, REFERENCE, Severity.info),
     (AlertKind.replacement_due, REFERENCE, Severity.info),
+    # Raised the moment a partner's claim is applied, never by the clock.
+    (AlertKind.reported_stolen, None, Severity.critical),
+    (AlertKind.reported_destroyed, None, Severity.warning),
 ]
 
 
@@ -49,8 +52,13 @@ def test_each_rule_fires_when_and_how_loud_by_default(
     assert rule.severity is severity
 
 
-def test_reappearance_resolves_not_seen_and_lost_only() -> None:
-    assert set(kinds_resolved_on_reappearance()) == {AlertKind.not_seen, AlertKind.lost}
+def test_reappearance_resolves_not_seen_lost_and_partner_claims_only() -> None:
+    assert set(kinds_resolved_on_reappearance()) == {
+        AlertKind.not_seen,
+        AlertKind.lost,
+        AlertKind.reported_stolen,
+        AlertKind.reported_destroyed,
+    }
 
 
 def test_return_resolves_overdue_return_only() -> None:

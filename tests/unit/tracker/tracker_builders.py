@@ -11,7 +11,9 @@ from typing import TypeVar
 from tracker.domain import (
     AssetState,
     AssetStatus,
+    ClaimedDisposition,
     Cue,
+    DispositionClaimed,
     Event,
     HandheldAction,
     HandheldScanned,
@@ -149,6 +151,12 @@ def observation_for(cue: Cue, minute: float, dispatch: OpenDispatch | None) -> O
         ),
         Cue.redeployed: lambda: Redeployed(observation_id=oid, seen_at=seen_at),
         Cue.retired: lambda: Retired(observation_id=oid, seen_at=seen_at, reason="worn out"),
+        Cue.claimed: lambda: DispositionClaimed(
+            observation_id=oid,
+            seen_at=seen_at,
+            disposition=ClaimedDisposition.stolen,
+            reporter="acme",
+        ),
     }
     return builders[cue]()
 
