@@ -10,7 +10,9 @@ is bad, and a Kafka failure leaves nothing logged (the job says so).
 A key that may also write assets (`assets:write`) is trusted with tagtrail's own facts: the
 events of another tagtrail (`tagtrail:kind`) register the assets they name and are replayed
 as the facts they record (tracker.epcis.capture_replay), published as reported-fact records
-the consumer applies through the tracker's rules, in order with the asset's reads.
+the consumer applies through the tracker's rules, in order with the asset's reads. A partner's
+claim that assets of ours were stolen, destroyed or disposed of travels the same way
+(tracker.epcis.capture_claims).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from tracker.epcis.capture import (
     document_namespaces,
     plan_events,
 )
+from tracker.epcis.capture_claims import claimed_tags, plan_claims
 from tracker.epcis.capture_reads import CapturedRead
 from tracker.epcis.capture_replay import replay, tagtrail_prefixes
 from tracker.epcis.capture_schema import SchemaMissing, schema_violations
@@ -52,6 +55,7 @@ from tracker.epcis.capture_store import (
     register_assets,
     start_job,
 )
+from tracker.store import resolve_tags
 
 # Events per capture (EPCIS 2.0 REST binding: GS1-EPCIS-Capture-Limit); the byte limit is the
 # resources' `epcis_capture_limit_bytes` (GS1-EPCIS-Capture-File-Size-Limit).
@@ -174,11 +178,18 @@ async def _plan(
     sees = None if key.sites is None else key.sees_site
     namespace_map = document_namespaces(document)
     planned, errors = plan_events(events, namespace_map, points, datetime.now(UTC), sees, parties)
+    replayed: frozenset[str] = frozenset()
     if key.may("assets:write"):
+        replayed = tagtrail_prefixes(namespace_map)
         async with res.reads.connect() as conn:
             context = await load_replay_context(conn, planned, sees)
-        planned, refused = replay(planned, tagtrail_prefixes(namespace_map), context)
+        planned, refused = replay(planned, replayed, context)
         errors = sorted([*errors, *refused], key=lambda error: error.index or 0)
+    tags = claimed_tags(planned)
+    if tags:
+        async with res.reads.connect() as conn:
+            owned = await resolve_tags(conn, sorted(tags))
+        planned = plan_claims(planned, owned, f"{key.name} (key {key.key_id})", replayed)
     return planned, errors
 
 
@@ -218,8 +229,8 @@ async def _apply(
 
 def _messages(event: PlannedEvent) -> list[Message]:
     messages = [Message(kafka_key(r), encode_tagread(r)) for r in map(_tagread, event.reads)]
-    if event.replayed is not None:
-        fact, tag, kind = event.replayed.fact, event.replayed.tag, event.replayed.tag_kind
+    replayed = [event.replayed] if event.replayed is not None else []
+    for fact, tag, kind in ((r.fact, r.tag, r.tag_kind) for r in [*replayed, *event.claims]):
         record = encode_reported(reported_record(fact, tag, kind))
         messages.append(Message(tag.encode(), record, ((REPORTED_HEADER, REPORTED_VERSION),)))
     return messages

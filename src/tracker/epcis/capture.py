@@ -54,12 +54,14 @@ class PlannedEvent:
     # Another tagtrail's event (capture_replay): the fact it carries, the asset it registers.
     replayed: Replayed | None = None
     registration: Registration | None = None
+    # A partner's disposition claim (capture_claims): one fact per EPC of ours.
+    claims: tuple[Replayed, ...] = ()
 
     @property
     def outcome(self) -> str:
         if self.registration is not None:
             return "registered"
-        return "observed" if self.reads or self.replayed else "stored"
+        return "observed" if self.reads or self.replayed or self.claims else "stored"
 
 
 def document_namespaces(document: Mapping[str, Any]) -> dict[str, str]:

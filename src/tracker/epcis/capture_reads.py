@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
+from tracker.domain.observations import ClaimedDisposition
 from tracker.epcis.vocabulary import TAGTRAIL_URN
 from tracker.identity import TagKind
 
@@ -31,9 +32,9 @@ CAPTURE_RULES: Mapping[str, Movement] = {
     "accepting": Movement.arrived,
     "departing": Movement.departed,
 }
-# Dispositions that must not move an asset as a sighting would; stored only (the domain has
-# no alert for a partner's claim of theft or destruction yet).
-STORED_DISPOSITIONS = frozenset({"stolen", "destroyed", "disposed"})
+# Dispositions that are a claim, not a sighting: they must not move an asset as a read would
+# (capture_claims makes them facts the tracker raises an alert for).
+CLAIMED_DISPOSITIONS = frozenset(ClaimedDisposition)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def captured_reads(
         or movement is None
         or event.get("type") != "ObjectEvent"
         or event.get("action") not in ("OBSERVE", "ADD")
-        or disposition in STORED_DISPOSITIONS
+        or disposition in CLAIMED_DISPOSITIONS
     ):
         return ()
     reads: list[CapturedRead] = []

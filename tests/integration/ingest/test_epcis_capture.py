@@ -1,6 +1,7 @@
 """POST /v1/epcis/capture on the real stack: partners' events, validated against the official
 EPCIS 2.0 schema, become reads at the read points of their locations and go through Kafka and
-the real consumer into the tracker's rules; foreign EPCs and duplicates are logged, bad events
+the real consumer into the tracker's rules; a partner's word that a crate of ours was stolen or
+destroyed raises an alert and moves nothing; foreign EPCs and duplicates are logged, bad events
 roll the capture back or are reported per index (docs/epcis.md, "Capture")."""
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tracker.epcis import epcis_document
 from tracker.epcis.identifiers import party
 from tracker.store.custody_views import NewDispatch, create_dispatch
 
-WORLD = World(asset_count=6, door_count=2)
+WORLD = World(asset_count=8, door_count=2)
 CRATES = [asset.id for asset in WORLD.assets]
 EPC = {asset.id: asset.epc_uri for asset in WORLD.assets}
 ACME_DOCK = "urn:epc:id:sgln:4012345.00002.0"
@@ -170,6 +171,13 @@ async def test_partner_events_drive_custody(stack: tuple[Settings, str]) -> None
     to_acme = [{"type": "possessing_party", "destination": party("acme", "4012345000023")}]
     key = await make_key(url, "epcis:capture")
     received = event([EPC[CRATES[0]]], "receiving", ACME_DOCK, 30, eventID="urn:uuid:1")
+    stolen = event(
+        [EPC[CRATES[4]]], "receiving", ACME_DOCK, 25, disposition="stolen", eventID="urn:uuid:2"
+    )
+    # Destroyed at the carrier's: DELETE, as CBV's `destroying` step goes.
+    destroyed = event(
+        [EPC[CRATES[6]]], "destroying", CARRIER_HUB, 21, action="DELETE", disposition="destroyed"
+    )
     partner = document(
         received,
         received,  # the same eventID twice: applied once
@@ -177,18 +185,23 @@ async def test_partner_events_drive_custody(stack: tuple[Settings, str]) -> None
         event([EPC[CRATES[1]]], "departing", CARRIER_HUB, 20),
         event([FOREIGN], "receiving", ACME_DOCK, 25),
         event([EPC[CRATES[2]]], "receiving", UNCONFIGURED, 25),  # stored only
-        event([EPC[CRATES[4]]], "receiving", ACME_DOCK, 25, disposition="stolen"),
+        stolen,
+        stolen,  # the same claim twice: applied once
+        # Claimed again in another event: still one open alert.
+        event([EPC[CRATES[4]]], "receiving", ACME_DOCK, 22, disposition="stolen"),
+        destroyed,
+        event([FOREIGN], "departing", CARRIER_HUB, 24, disposition="stolen"),  # not ours
         # No dispatch: custody follows the event's possessing party, or nobody authorised it.
         event([EPC[CRATES[5]]], "receiving", ACME_DOCK, 25, destinationList=to_acme),
         event([EPC[CRATES[3]]], "receiving", ACME_DOCK, 25),
     )
     async with client(settings, key) as http:
         job = await capture(http, partner)
-        again = await capture(http, document(received))
+        again = await capture(http, document(received, stolen))
     assert job["status"] == "success" and job["success"] and not job["running"]
-    assert (job["eventCount"], job["applied"], job["duplicates"]) == (9, 8, 1)
+    assert (job["eventCount"], job["applied"], job["duplicates"]) == (13, 11, 2)
     assert job["captureErrorBehaviour"] == "rollback" and job["errors"] == []
-    assert (again["applied"], again["duplicates"]) == (0, 1)
+    assert (again["applied"], again["duplicates"]) == (0, 2)
 
     await consume(settings)
     found = await states(url)
@@ -197,17 +210,70 @@ async def test_partner_events_drive_custody(stack: tuple[Settings, str]) -> None
     # then an outbound pass through its door.
     assert found[CRATES[1]] == ("in_transit", "globex")
     assert found[CRATES[2]][0] == "in_service"  # a place tagtrail does not know: logged only
-    assert found[CRATES[4]][0] == "in_service"  # `stolen` is logged, it moves nothing
+    # A partner's claim moves nothing: the crates are where, and whose, they were.
+    assert found[CRATES[4]] == ("in_service", "site:dc1")
+    assert found[CRATES[6]] == ("in_service", "site:dc1")
     assert found[CRATES[5]] == ("at_custodian", "acme")
     assert found[CRATES[3]] == ("at_custodian", "site:dc1")
-    alerts = await sql(url, "SELECT asset_id, kind FROM alerts WHERE resolved_at IS NULL")
-    assert [tuple(a) for a in alerts] == [(CRATES[3], "unauthorized_exit")]
+    alerts = await sql(
+        url,
+        "SELECT asset_id, kind, severity, details->>'reason' AS reason FROM alerts "
+        "WHERE resolved_at IS NULL ORDER BY asset_id",
+    )
+    assert [tuple(a)[:3] for a in alerts] == [
+        (CRATES[3], "unauthorized_exit", "critical"),
+        (CRATES[4], "reported_stolen", "critical"),
+        (CRATES[6], "reported_destroyed", "warning"),
+    ]
+    assert alerts[1]["reason"].startswith("reported stolen by test (key ")
+    assert alerts[2]["reason"].startswith("reported destroyed by test (key ")
     unknown = await sql(url, "SELECT tag, last_reader_id FROM unknown_tags")
     assert [(r["tag"], r["last_reader_id"]) for r in unknown] == [(FOREIGN, "acme-epcis")]
     logged = await sql(url, "SELECT epcs, outcome, location FROM epcis_captured_events")
-    assert len(logged) == 8
+    assert len(logged) == 11
     assert ([FOREIGN], "observed", ACME_DOCK) in [tuple(r) for r in logged]
+    assert ([FOREIGN], "stored", CARRIER_HUB) in [tuple(r) for r in logged]
     assert ([EPC[CRATES[2]]], "stored", UNCONFIGURED) in [tuple(r) for r in logged]
+    assert ([EPC[CRATES[6]]], "observed", CARRIER_HUB) in [tuple(r) for r in logged]
+    claims = await sql(
+        url,
+        "SELECT count(*) AS n FROM asset_events WHERE kind = 'alert_raised' AND asset_id = $1",
+        CRATES[4],
+    )
+    assert claims[0]["n"] == 1  # the second claim found its alert open
+
+
+async def test_our_next_read_resolves_a_partner_claim(stack: tuple[Settings, str]) -> None:
+    """The claim is applied in one batch, our handheld scan in a later one: the consumer
+    learns from the open alert that there is a claim to resolve."""
+    settings, url = stack
+    partner = await make_key(url, "epcis:capture")
+    scanner = await make_key(url, "scans:write")
+    claim = event([EPC[CRATES[7]]], "receiving", ACME_DOCK, 10, disposition="stolen")
+    async with client(settings, partner) as http:
+        await capture(http, document(claim))
+    await consume(settings)
+    raised = await sql(url, "SELECT kind, status FROM alerts WHERE asset_id = $1", CRATES[7])
+    scan = {
+        "code": EPC[CRATES[7]],
+        "device_id": "dc1-scanner",
+        "operator": "ana",
+        "action": "scan",
+        "seen_at": at(5),
+    }
+    async with client(settings, scanner) as http:
+        response = await http.post("/v1/scans", json=[scan])
+        assert response.status_code == 202, response.text
+    await consume(settings)
+
+    assert [tuple(r) for r in raised] == [("reported_stolen", "open")]
+    resolved = await sql(
+        url, "SELECT kind, status, resolved_by, note FROM alerts WHERE asset_id = $1", CRATES[7]
+    )
+    assert [tuple(r) for r in resolved] == [
+        ("reported_stolen", "resolved", "tracker", "asset seen again")
+    ]
+    assert (await states(url))[CRATES[7]][0] == "in_service"
 
 
 async def test_a_bad_event_rolls_back_or_is_reported(stack: tuple[Settings, str]) -> None:
