@@ -143,8 +143,9 @@ _SCHEMES: dict[str, tuple[int, Callable[[list[str]], str | None]]] = {
 }
 
 
-# Exports name the same places, parties and assets over and over.
-@lru_cache(maxsize=65_536)
+# Not memoised: its callers keep what repeats (hashing.Canonical's memo of canonical values,
+# the export's templates). An export meets an asset's EPC again only tens of thousands of
+# events later: a 65,536-entry cache here missed nearly every time and cost more than it saved.
 def digital_link(uri: str) -> str | None:
     """The canonical Digital Link of an EPC pure identity URI of a GS1-keyed scheme; None for
     anything else (other URIs, EPC schemes without a GS1 key, malformed components)."""
