@@ -418,6 +418,17 @@ def test_each_kind_maps_as_the_table_says_and_the_schema_accepts_it(
     assert standard_fields(event) == expected
     assert schema_errors(single_event_document(event)) == []
     assert event["tagtrail:kind"] == row.kind
+
+
+@pytest.mark.parametrize("kind", list(AlertKind))
+def test_an_alert_of_any_kind_sets_no_disposition(kind: AlertKind) -> None:
+    """`stolen` only where theft is concluded: a partner's claim (reported_stolen,
+    reported_destroyed) is an alert, and the asset's disposition stays what it was."""
+    event = to_epcis(domain_row(AlertRaised(**stamp(), alert_kind=kind, reason="r")), DIRECTORY)
+
+    assert standard_fields(event) == ("ObjectEvent", "OBSERVE", None, None)
+    assert event["tagtrail:alertKind"] == kind.value
+    assert schema_errors(single_event_document(event)) == []
     assert event["epcList"] == [GRAI]
 
 

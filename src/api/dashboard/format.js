@@ -21,6 +21,8 @@ const ALERT_WORDS = {
   lost: "Lost",
   service_due: "Service due",
   replacement_due: "Replacement due",
+  reported_stolen: "Reported stolen",
+  reported_destroyed: "Reported destroyed",
 };
 
 export function alertWord(kind) {
