@@ -81,7 +81,7 @@ class AssetState:
     # original; remembering only the last applied id would record it as late.
     recent_observation_ids: tuple[str, ...] = ()
     # Alerts open on a partner's claim (reported_stolen…): nothing in the status says so, and
-    # our next sighting of the asset resolves them (the store loads them from `alerts`).
+    # the next sighting of the asset resolves them (the store loads them from `alerts`).
     open_claims: frozenset[AlertKind] = frozenset()
 
     def __post_init__(self) -> None:

@@ -34,8 +34,8 @@ class MissingSource(StrEnum):
 
 
 class ClaimedDisposition(StrEnum):
-    """The CBV dispositions a partner may claim of an asset: it has not seen it, it says what
-    became of it."""
+    """The CBV dispositions by which a partner says what became of an asset (not where it
+    saw it)."""
 
     stolen = "stolen"
     destroyed = "destroyed"
