@@ -375,3 +375,16 @@ def test_every_mapped_kind_hashes_alike_with_warm_and_cold_memos() -> None:
     _ = [event_hash(event, other) for event in events]
     again = [event_hash(event, NS) for event in events]
     assert cold == warm == again == [event["eventID"] for event in events]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "urn:epc:id:grai:061414\u0661.12345.1",  # an Arabic-Indic digit in the company prefix
+        "urn:epc:id:grai:0614141.12345.\uff11\uff12",  # fullwidth digits as the serial
+        "urn:epc:id:giai:06141\u0664.1",
+        "urn:epc:id:grai:0614141.12345.12345678901234567",  # a serial past 16 characters
+    ],
+)
+def test_only_ascii_digits_make_a_key_and_serials_keep_their_length(uri: str) -> None:
+    assert digital_link(uri) is None

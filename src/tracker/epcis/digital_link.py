@@ -23,7 +23,11 @@ _DL_ESCAPES = str.maketrans(
 )
 # One EPC URI component character: an allowed character or a %XX escape (TDS, "GS3A3").
 _COMPONENT = r"(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9!'()*+,\-.:;=_])"
-_DIGITS = re.compile(r"[0-9]+")
+
+
+def _digits(text: str) -> bool:
+    """[0-9]+ (str.isdigit alone takes other scripts' digits too); no regex: it runs per event."""
+    return text.isascii() and text.isdigit()
 
 
 def _escaped(component: str, longest: int) -> str | None:
@@ -52,7 +56,7 @@ def _prefixed(prefix: str, reference: str, total: int) -> bool:
     """A company prefix of 6 to 12 digits and a numeric reference, `total` digits together."""
     return (
         6 <= len(prefix) <= 12
-        and bool(_DIGITS.fullmatch(prefix + reference))
+        and _digits(prefix + reference)
         and len(prefix) + len(reference) == total
     )
 
@@ -99,7 +103,7 @@ def _grai(parts: list[str]) -> str | None:
 def _giai(parts: list[str]) -> str | None:
     prefix, reference = parts
     escaped = _escaped(reference, 30 - len(prefix))
-    if not (6 <= len(prefix) <= 12 and _DIGITS.fullmatch(prefix)) or escaped is None:
+    if not (6 <= len(prefix) <= 12 and _digits(prefix)) or escaped is None:
         return None
     return f"8004/{prefix}{escaped}"
 
