@@ -50,10 +50,12 @@ _REGISTRATIONS = f"""
     FROM assets a
     WHERE {_TIME.format(at="a.created_at")}
         AND (CAST(:site AS text) IS NULL OR a.home_site_id = :site)"""
-# What a registration takes from its asset's row, an event needs only the asset's home of.
+# The asset's columns for every row, as the join after the union gave them before (an event
+# uses its asset's home; only a registration, whatever branch it comes from, the others).
 _EVENTS = f"""
     SELECT 1, e.id, e.asset_id, e.kind, e.occurred_at, e.observation_id, e.site_id,
-        e.zone_id, e.late, e.clock_clamped, e.payload, a.home_site_id, NULL, NULL, NULL
+        e.zone_id, e.late, e.clock_clamped, e.payload, a.home_site_id, a.type_id, a.owner,
+        a.commissioned_at
     FROM asset_events e
     LEFT JOIN assets a ON a.id = e.asset_id
     WHERE {_TIME.format(at="e.occurred_at")}
