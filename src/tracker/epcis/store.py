@@ -23,6 +23,7 @@ from tracker.epcis.rules import REGISTERED
 
 # Which identifier names an asset in epcList: an EPC URI, else a GS1 barcode, else none
 # (the asset's tagtrail URI); the smallest value among equals, so the choice is stable.
+# The index ix_asset_identifiers_preferred (migration 0018) holds this order: keep them equal.
 IDENTIFIER_ORDER = "CASE i.scheme WHEN 'epc' THEN 0 WHEN 'gs1' THEN 1 ELSE 2 END, i.value"
 BATCH_ROWS = 2_000
 
