@@ -40,6 +40,7 @@ from bench.sandbox import _drop_database, asyncpg_dsn
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
 from tracker.reports import (
+    VALUE_STREAM_SETTINGS,
     Grouping,
     ReportScope,
     loss_report,
@@ -294,7 +295,8 @@ async def measure(url: str, explain: Path | None) -> dict[str, Any]:
 
 
 async def _explain(conn: AsyncConnection, scope: ReportScope) -> str:
-    await conn.execute(text("SET LOCAL work_mem = '256MB'"))  # as the report sets it
+    for setting in VALUE_STREAM_SETTINGS:  # as the report sets them
+        await conn.execute(text(setting))
     plan = await conn.execute(
         text("EXPLAIN (ANALYZE, BUFFERS) " + value_stream_statement(scope, EVERY_GROUPING)),
         scope.params(),

@@ -23,11 +23,16 @@ from tracker.reports.value_stream import (
     bottleneck,
     value_stream_report,
 )
-from tracker.reports.value_stream_sql import Grouping, value_stream_statement
+from tracker.reports.value_stream_sql import (
+    VALUE_STREAM_SETTINGS,
+    Grouping,
+    value_stream_statement,
+)
 
 __all__ = [
     "FLOW_STAGES",
     "STAGES",
+    "VALUE_STREAM_SETTINGS",
     "Grouping",
     "LossFigures",
     "LossGroup",

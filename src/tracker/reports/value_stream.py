@@ -32,7 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tracker.reports import examples
 from tracker.reports.scope import ReportScope, pair
-from tracker.reports.value_stream_sql import Grouping, value_stream_statement
+from tracker.reports.value_stream_sql import (
+    VALUE_STREAM_SETTINGS,
+    Grouping,
+    value_stream_statement,
+)
 
 Stage = Literal[
     "at_home", "outbound_transit", "at_custodian", "return_transit", "in_recovery", "unaccounted"
@@ -132,8 +136,8 @@ async def value_stream_report(
     conn: AsyncConnection, scope: ReportScope, by: Sequence[Grouping] = ()
 ) -> ValueStreamReport:
     """Loops completed in the scope's range, overall and per asset type and/or custodian."""
-    # The loops are found by sorting every status change: give that sort room in memory.
-    await conn.execute(text("SET LOCAL work_mem = '256MB'"))
+    for setting in VALUE_STREAM_SETTINGS:
+        await conn.execute(text(setting))
     result = await conn.execute(text(value_stream_statement(scope, by)), scope.params())
     rows = [dict(row._mapping) for row in result]
     # The () grouping set always yields its row, even over no loops at all.

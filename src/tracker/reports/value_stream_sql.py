@@ -1,13 +1,16 @@
 """The value-stream statement: status changes → segments → loops → percentiles, in one query.
 
-One sort of the status changes by (asset, event time) and one window pass over it give each
-change its segment's end (the next change), the loop it belongs to (the latest departure so
-far) and the latest time the asset was home again (which ends a loop's reach: rows after a
-return belong to no loop until the next departure). A hash aggregate folds the segments of
-each loop into its stage times; the percentiles are ordered-set aggregates over the loops.
+The status changes are read in (asset, event time) order from the covering partial index of
+migration 0019 — parallel index-only scans merged in order, so nothing sorts them. One window
+pass over them gives each change its segment's end (the next change), the loop it belongs to
+(the latest departure so far) and the latest time the asset was home again (which ends a
+loop's reach: rows after a return belong to no loop until the next departure). A group
+aggregate folds the segments of each loop into its stage times; the percentiles are
+ordered-set aggregates over the loops.
 
-Statuses are coded as small integers while the events are scanned, so the sort and the
-window carry a few bytes per change instead of three strings (measured at 10M events).
+Statuses are coded as small integers and event times turned into epoch seconds while the
+events are scanned, in the parallel workers: the window, which PostgreSQL runs in the leader
+alone, only reads them (measured at 10M events, bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -37,6 +40,23 @@ _STATUS_CODES = {
     "retired": 7,
 }
 IN_SERVICE, IN_TRANSIT, AT_CUSTODIAN, IN_RECOVERY = 1, 2, 3, 6
+
+# The statement's planner settings, SET LOCAL in its transaction before it runs. Measured at
+# 10.8M events (bench/RESULTS.md, `tagtrail bench reports`):
+VALUE_STREAM_SETTINGS = (
+    # Two workers scan the index and the leader merges their ordered streams and runs the
+    # window. At the default parallel costs the planner prices moving 3.6M rows between
+    # processes above doing the scan in the leader too: 10.5 s of the leader's CPU against 8.5.
+    "SET LOCAL parallel_setup_cost = 0",
+    "SET LOCAL parallel_tuple_cost = 0",
+    # The leader's hands are full with the window: it only merges.
+    "SET LOCAL parallel_leader_participation = off",
+    # The segments arrive grouped by asset: an incremental sort by loop and a group aggregate
+    # fold them into loops faster than a hash table of 830k loops (270 MB).
+    "SET LOCAL enable_hashagg = off",
+    # The sorts of the loops for the grouping sets, in memory.
+    "SET LOCAL work_mem = '256MB'",
+)
 
 
 def _code(field: str) -> str:
@@ -70,30 +90,33 @@ _HOME_AGAIN = f"(c.f = {IN_SERVICE} AND c.t <> {IN_RECOVERY} AND NOT {_STARTS})"
 
 _STATEMENT = """
 WITH changes AS (
-    SELECT e.asset_id, e.id, e.occurred_at AS at,
+    SELECT e.asset_id COLLATE "C" AS asset_id, e.id, e.occurred_at AS at,
+        date_part('epoch', e.occurred_at) AS at_s,
         {from_code} AS f, {to_code} AS t, e.payload ->> 'cause' = 'exited' AS exited,
-        {handed_to} AS handed_to,
-        -- A set-returning function keeps the planner from pulling this subquery up into the
-        -- window query, which would carry the whole payload through the sort and compute
-        -- the codes after it. Here they are computed in the (parallel) scan and the sort
-        -- carries about 30 bytes per change (measured at 10M events: 15.0 s → 12.9 s).
-        generate_series(1, 1) AS computed_before_the_sort
+        {handed_to} AS handed_to
     FROM asset_events e {custody_join}
     WHERE e.kind = 'asset_status_changed' {site_filter}
+    -- The order of ix_asset_events_status_changes (asset bytewise, then event time): read
+    -- straight from the index, no sort. The ORDER BY also keeps the planner from pulling this
+    -- subquery up into the window query, so the codes are computed in the parallel workers.
+    ORDER BY 1, e.occurred_at, e.id
 ),
 segments AS (
     SELECT c.asset_id, c.at, {stage_code} AS stage,
-        date_part('epoch', lead(c.at) OVER w) - date_part('epoch', c.at) AS dwell_s,
+        lead(c.at_s) OVER w - c.at_s AS dwell_s,
         -- back in service (no recovery intake next): the loop ends here
         c.t = {in_service} AND lead(c.t) OVER w IS DISTINCT FROM {in_recovery} AS closes,
-        CASE WHEN {starts} AND c.f = {in_service}
-            THEN date_part('epoch', c.at) - date_part('epoch', lag(c.at) OVER w) END AS home_s,
-        max(c.at) FILTER (WHERE {starts}) OVER w AS loop_start,
-        max(c.at) FILTER (WHERE {home_again}) OVER w AS home_again_at,
+        -- the frame ends at the previous change (event times ascend in it): its time, and
+        -- the latest departure and home-again before this change
+        CASE WHEN {starts} AND c.f = {in_service} THEN c.at_s - max(c.at_s) OVER w END AS home_s,
+        CASE WHEN {starts} THEN c.at
+            ELSE max(c.at) FILTER (WHERE {starts}) OVER w END AS loop_start,
+        CASE WHEN {home_again} THEN c.at
+            ELSE max(c.at) FILTER (WHERE {home_again}) OVER w END AS home_again_at,
         CASE WHEN {starts} THEN c.handed_to END AS handed_to
     FROM changes c
-    -- the C collation: asset ids compare bytewise, with abbreviated sort keys
-    WINDOW w AS (PARTITION BY c.asset_id COLLATE "C" ORDER BY c.at, c.id)
+    WINDOW w AS (PARTITION BY c.asset_id ORDER BY c.at, c.id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 loops AS (
     SELECT s.asset_id, s.loop_start,
@@ -127,11 +150,12 @@ _GROUPINGS: dict[Grouping, tuple[str, str]] = {
     "custodian": ("l.custodian", ""),
 }
 # Who a departure handed the asset to: the custody transfer the same observation recorded
-# (same asset, same event time). Joined while scanning, in parallel, rather than to the
-# loops afterwards. Two transfers of one asset in the same microsecond would duplicate the
-# change, which adds a segment of 0 s: no figure moves.
+# (same asset, same event time). A merge join of the two covering indexes (both in the order
+# of the window) in the parallel workers, rather than a join to the loops afterwards. Two
+# transfers of one asset in the same microsecond would duplicate the change, which adds a
+# segment of 0 s: no figure moves.
 _CUSTODY_JOIN = """LEFT JOIN asset_events h ON h.kind = 'custody_transferred'
-        AND h.asset_id = e.asset_id AND h.occurred_at = e.occurred_at"""
+        AND h.asset_id COLLATE "C" = e.asset_id COLLATE "C" AND h.occurred_at = e.occurred_at"""
 
 
 def value_stream_statement(scope: ReportScope, groupings: Sequence[Grouping] = ()) -> str:

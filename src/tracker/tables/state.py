@@ -90,6 +90,25 @@ asset_events = Table(
     # ranges are the two ways it is read.
     Index(None, "asset_id", "occurred_at", "id"),
     Index(None, "occurred_at"),
+    # The value-stream report (tracker.reports.value_stream_sql) reads every status change,
+    # and the custody transfers of departures, in this order: index-only scans, no sort.
+    # Migration 0019 keys them on asset_id COLLATE "C" (bytewise, as the report orders);
+    # Alembic reflects such a key as the plain column, so the model names the column.
+    Index(
+        "ix_asset_events_status_changes",
+        "asset_id",
+        "occurred_at",
+        "id",
+        postgresql_include=["payload"],
+        postgresql_where=text("kind = 'asset_status_changed'"),
+    ),
+    Index(
+        "ix_asset_events_custody_transfers",
+        "asset_id",
+        "occurred_at",
+        postgresql_include=["payload"],
+        postgresql_where=text("kind = 'custody_transferred'"),
+    ),
 )
 
 alert_rules = Table(
