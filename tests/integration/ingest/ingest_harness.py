@@ -9,8 +9,10 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
@@ -22,6 +24,8 @@ from ingest.records import TICK_HEADER
 from ingest.tagread import TagRead
 from ingest.topics import TopicSpec, ensure_topics
 from simulators.world import World, seed
+from tagtrail.bootstrap import create_api
+from tagtrail.cli.consume import run_consumer
 from tagtrail.databases import drop_database
 from tagtrail.migrate import upgrade
 from tagtrail.settings import Settings
@@ -111,8 +115,9 @@ async def publish_raw(settings: Settings, values: Sequence[tuple[bytes | None, b
         await producer.stop()
 
 
-async def end_stream(settings: Settings) -> None:
-    """A tick past every read into every partition, as the consumer's idle ticker would."""
+async def tick(settings: Settings, watermark_us: int) -> None:
+    """A tick into every partition, as the consumer's idle ticker would make it: the door
+    passes and presences before `watermark_us` are decided."""
     producer = AIOKafkaProducer(**settings.kafka_client_options(), acks="all")
     await producer.start()
     try:
@@ -121,10 +126,50 @@ async def end_stream(settings: Settings) -> None:
                 settings.topic_reads,
                 b"",
                 partition=partition,
-                headers=[(TICK_HEADER, str(END_OF_STREAM_US).encode())],
+                headers=[(TICK_HEADER, str(watermark_us).encode())],
             )
     finally:
         await producer.stop()
+
+
+async def end_stream(settings: Settings) -> None:
+    """A tick past every read into every partition."""
+    await tick(settings, END_OF_STREAM_US)
+
+
+async def sql(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        return list(await conn.fetch(query, *args))
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def running_consumer(settings: Settings) -> AsyncIterator[None]:
+    """`tagtrail consume` in this process while the block runs; stopped as on SIGTERM."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_consumer(settings, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@contextlib.asynccontextmanager
+async def api_client(settings: Settings, key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The API app in this process, called with `key`."""
+    app = create_api(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://tt",
+            headers={"Authorization": f"Bearer {key}"},
+        ) as http,
+    ):
+        yield http
 
 
 async def end_offsets(settings: Settings) -> dict[int, int]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from ingest_harness import (
@@ -20,6 +19,7 @@ from ingest_harness import (
     make_key,
     publish,
     scoped,
+    sql,
     wait_caught_up,
 )
 
@@ -67,14 +67,6 @@ async def api(base_settings: Settings) -> AsyncIterator[Api]:
             ) as client,
         ):
             yield Api(client, url, settings, *(bearer(k) for k in keys))
-
-
-async def sql(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 ROUTES = [  # method, path, scope it needs

@@ -7,26 +7,25 @@ roll the capture back or are reported per index (docs/epcis.md, "Capture")."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from ingest_harness import (
+    api_client,
     create_topics,
     end_stream,
     fresh_database,
     make_key,
     scoped,
+    sql,
     wait_caught_up,
 )
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from simulators.world import World
-from tagtrail.bootstrap import create_api
 from tagtrail.cli.consume import run_consumer
 from tagtrail.settings import Settings
 from tracker.epcis import epcis_document
@@ -85,14 +84,6 @@ def document(*events: dict[str, Any]) -> dict[str, Any]:
     return epcis_document(list(events), NOW)
 
 
-async def sql(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
-
-
 async def dispatch(url: str, dispatch_id: str, custodian: str, asset_ids: list[str]) -> None:
     engine = create_async_engine(url)
     try:
@@ -116,20 +107,6 @@ async def stack(base_settings: Settings) -> AsyncIterator[tuple[Settings, str]]:
         settings = scoped(base_settings, url, "capture", partitions=3, publish_timeout_s=5.0)
         await create_topics(settings)
         yield settings, url
-
-
-@contextlib.asynccontextmanager
-async def client(settings: Settings, key: str) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_api(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://tt",
-            headers={"Authorization": f"Bearer {key}"},
-        ) as http,
-    ):
-        yield http
 
 
 async def consume(settings: Settings) -> None:
@@ -195,7 +172,7 @@ async def test_partner_events_drive_custody(stack: tuple[Settings, str]) -> None
         event([EPC[CRATES[5]]], "receiving", ACME_DOCK, 25, destinationList=to_acme),
         event([EPC[CRATES[3]]], "receiving", ACME_DOCK, 25),
     )
-    async with client(settings, key) as http:
+    async with api_client(settings, key) as http:
         job = await capture(http, partner)
         again = await capture(http, document(received, stolen))
     assert job["status"] == "success" and job["success"] and not job["running"]
@@ -250,7 +227,7 @@ async def test_our_next_read_resolves_a_partner_claim(stack: tuple[Settings, str
     partner = await make_key(url, "epcis:capture")
     scanner = await make_key(url, "scans:write")
     claim = event([EPC[CRATES[7]]], "receiving", ACME_DOCK, 10, disposition="stolen")
-    async with client(settings, partner) as http:
+    async with api_client(settings, partner) as http:
         await capture(http, document(claim))
     await consume(settings)
     raised = await sql(url, "SELECT kind, status FROM alerts WHERE asset_id = $1", CRATES[7])
@@ -261,7 +238,7 @@ async def test_our_next_read_resolves_a_partner_claim(stack: tuple[Settings, str
         "action": "scan",
         "seen_at": at(5),
     }
-    async with client(settings, scanner) as http:
+    async with api_client(settings, scanner) as http:
         response = await http.post("/v1/scans", json=[scan])
         assert response.status_code == 202, response.text
     await consume(settings)
@@ -283,7 +260,7 @@ async def test_a_bad_event_rolls_back_or_is_reported(stack: tuple[Settings, str]
     good = event([EPC[CRATES[0]]], "receiving", ACME_DOCK, 30)
     late = event([EPC[CRATES[1]]], "receiving", ACME_DOCK, 30, eventTime="1999-12-31T23:00:00Z")
     bad_epc = event(["urn:epc:id:grai:4012345.12345"], "receiving", ACME_DOCK, 30)
-    async with client(settings, key) as http:
+    async with api_client(settings, key) as http:
         rolled_back = await capture(http, document(good, late))
         logged = await sql(url, "SELECT count(*) AS n FROM epcis_captured_events")
         proceeded = await capture(http, document(good, late, bad_epc), "proceed")
@@ -311,7 +288,7 @@ async def test_schema_violations_sizes_and_behaviour(stack: tuple[Settings, str]
     del no_action["epcisBody"]["eventList"][0]["action"]
     small = settings.model_copy(update={"epcis_capture_limit_bytes": 2048})
     big = document(*[event([EPC[CRATES[0]]], "receiving", ACME_DOCK, i) for i in range(20)])
-    async with client(settings, key) as http:
+    async with api_client(settings, key) as http:
         time_response = await http.post("/v1/epcis/capture", json=bad_time)
         action_response = await http.post("/v1/epcis/capture", json=no_action)
         not_json = await http.post("/v1/epcis/capture", content=b"{oops")
@@ -327,7 +304,7 @@ async def test_schema_violations_sizes_and_behaviour(stack: tuple[Settings, str]
             headers={"GS1-Capture-Error-Behaviour": "maybe"},
         )
         missing = await http.get("/v1/epcis/capture/nope")
-    async with client(small, key) as http:
+    async with api_client(small, key) as http:
         too_big = await http.post("/v1/epcis/capture", json=big)
     assert time_response.status_code == 400
     assert time_response.headers["content-type"] == "application/problem+json"
@@ -351,11 +328,11 @@ async def test_a_site_limited_key_captures_only_for_its_sites(
     settings, url = stack
     key = await make_key(url, "epcis:capture", sites=["dc1"])
     other = await make_key(url, "epcis:capture")
-    async with client(settings, key) as http:
+    async with api_client(settings, key) as http:
         job = await capture(
             http, document(event([EPC[CRATES[0]]], "receiving", ACME_DOCK, 5)), "proceed"
         )
-    async with client(settings, other) as http:
+    async with api_client(settings, other) as http:
         foreign_job = await http.get(f"/v1/epcis/capture/{job['captureID']}")
     assert job["status"] == "errors"
     assert "site this key may not capture for" in job["errors"][0]["reason"]
@@ -369,10 +346,10 @@ async def test_kafka_down_applies_nothing_and_the_job_says_so(stack: tuple[Setti
         update={"kafka_bootstrap": "127.0.0.1:9", "publish_timeout_s": 2.0}
     )
     received = event([EPC[CRATES[0]]], "receiving", ACME_DOCK, 5)
-    async with client(broken, key) as http:
+    async with api_client(broken, key) as http:
         refused = await http.post("/v1/epcis/capture", json=document(received))
     assert refused.status_code == 503 and "Retry-After" in refused.headers
-    async with client(settings, key) as http:
+    async with api_client(settings, key) as http:
         job = (await http.get(f"/v1/epcis/capture/{refused.json()['captureID']}")).json()
         retried = await capture(http, document(received))
     assert job["status"] == "errors" and job["applied"] == 0

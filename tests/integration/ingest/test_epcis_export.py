@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from epcis_support import schema_errors
@@ -26,6 +25,7 @@ from ingest_harness import (
     make_key,
     publish,
     scoped,
+    sql,
     wait_caught_up,
 )
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -52,14 +52,6 @@ SETUP = [
     "INSERT INTO asset_identifiers (value, scheme, asset_id) VALUES "
     "('(8003)04012345000016', 'gs1', 'dc1-box-1'), ('SN-77', 'serial', 'dc1-tool-1')",
 ]
-
-
-async def sql(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 async def dispatch(url: str, dispatch_id: str, asset_ids: list[str]) -> None:

@@ -8,7 +8,6 @@ nothing (docs/epcis.md, "Capture from another tagtrail")."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 from collections import Counter
@@ -17,22 +16,29 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import yaml
-from aiokafka import AIOKafkaProducer
 from epcis_support import schema_errors
-from ingest_harness import create_topics, fresh_database, make_key, publish, scoped, wait_caught_up
+from ingest_harness import (
+    api_client,
+    create_topics,
+    fresh_database,
+    make_key,
+    publish,
+    running_consumer,
+    scoped,
+    sql,
+    tick,
+    wait_caught_up,
+)
 from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner
 
-from ingest.records import TICK_HEADER, to_us
+from ingest.records import to_us
 from ingest.tagread import TagRead
 from simulators.world import World
-from tagtrail.bootstrap import create_api
 from tagtrail.cli import app
-from tagtrail.cli.consume import run_consumer
 from tagtrail.settings import Settings
 from tracker.siteconfig import apply_site_config, parse_site_yaml
 from tracker.store.custody_views import NewDispatch, create_dispatch
@@ -206,14 +212,6 @@ PHASES: list[tuple[list[TagRead], datetime, datetime | None]] = [
 ]
 
 
-async def sql(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
-
-
 async def apply_site_file(url: str) -> None:
     engine = create_async_engine(url)
     try:
@@ -252,48 +250,6 @@ async def dispatch(url: str, dispatch_id: str, custodian: str, names: list[str])
         await engine.dispose()
 
 
-async def tick(settings: Settings, watermark: datetime) -> None:
-    """Event time moves on in every partition, as the consumer's idle ticker would make it:
-    the door passes and presences before `watermark` are decided."""
-    producer = AIOKafkaProducer(**settings.kafka_client_options(), acks="all")
-    await producer.start()
-    try:
-        for partition in range(settings.reads_partitions):
-            await producer.send_and_wait(
-                settings.topic_reads,
-                b"",
-                partition=partition,
-                headers=[(TICK_HEADER, str(to_us(watermark)).encode())],
-            )
-    finally:
-        await producer.stop()
-
-
-@contextlib.asynccontextmanager
-async def consumer(settings: Settings) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_consumer(settings, stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
-
-
-@contextlib.asynccontextmanager
-async def client(settings: Settings, key: str) -> AsyncIterator[httpx.AsyncClient]:
-    api = create_api(settings)
-    async with (
-        api.router.lifespan_context(api),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=api),
-            base_url="http://tt",
-            headers={"Authorization": f"Bearer {key}"},
-        ) as http,
-    ):
-        yield http
-
-
 async def post(http: httpx.AsyncClient, path: str, body: dict[str, Any]) -> Any:
     response = await http.post(path, json=body)
     assert response.status_code in (200, 201), response.text
@@ -311,7 +267,7 @@ async def office_work(settings: Settings, url: str) -> None:
     """Now: c9 enters recovery, c11 goes through it back into service, c14 is resold (retired),
     c10 is retired by hand."""
     key = await make_key(url, "recovery:write", "assets:write")
-    async with client(settings, key) as http:
+    async with api_client(settings, key) as http:
         await recovery_case(http, "c9")
         await recovery_case(
             http,
@@ -341,10 +297,10 @@ async def build_history(base: Settings, url: str) -> None:
     await create_topics(settings)
     engine = create_async_engine(url)
     try:
-        async with consumer(settings):
+        async with running_consumer(settings):
             for reads, watermark, sweep_at in PHASES:
                 await publish(settings, reads)
-                await tick(settings, watermark)
+                await tick(settings, to_us(watermark))
                 await wait_caught_up(settings, timeout_s=120)
                 if sweep_at is not None:
                     async with engine.connect() as conn:
@@ -394,7 +350,7 @@ async def capture(http: httpx.AsyncClient, document: dict[str, Any]) -> dict[str
 
 
 async def consume(settings: Settings) -> None:
-    async with consumer(settings):
+    async with running_consumer(settings):
         await wait_caught_up(settings, timeout_s=120)
 
 
@@ -441,7 +397,7 @@ async def test_a_fresh_tagtrail_captures_the_export_into_the_same_states(
         settings = scoped(base_settings, url_b, "roundtrip-b", partitions=3)
         await create_topics(settings)
         key = await make_key(url_b, "epcis:capture", "assets:write")
-        async with client(settings, key) as http:
+        async with api_client(settings, key) as http:
             job = await capture(http, document)
             await consume(settings)
             assert await states(url_b) == expected
@@ -473,7 +429,7 @@ async def test_a_partner_key_cannot_replay_tagtrail_facts(
         settings = scoped(base_settings, url_b, "roundtrip-partner", partitions=1)
         await create_topics(settings)
         key = await make_key(url_b, "epcis:capture")
-        async with client(settings, key) as http:
+        async with api_client(settings, key) as http:
             job = await capture(http, document)
         assert job["status"] == "success"
         assert await sql(url_b, "SELECT id FROM assets") == []

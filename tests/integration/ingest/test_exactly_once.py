@@ -5,11 +5,9 @@ run equals that of an uninterrupted run over the same ≥100,000 reads (DESIGN.m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
@@ -20,6 +18,7 @@ from ingest_harness import (
     end_stream,
     fresh_database,
     publish,
+    running_consumer,
     scoped,
     start_consumer_process,
     stored_offsets,
@@ -29,7 +28,6 @@ from ingest_harness import (
 from ingest.tagread import TagRead
 from simulators.dock_stream import DockScenario
 from simulators.world import World
-from tagtrail.cli.consume import run_consumer
 from tagtrail.settings import Settings
 from tagtrail.stack.postgres import LocalPostgres
 
@@ -54,23 +52,12 @@ async def reference(base_settings: Settings) -> Reference:
         await publish(settings, reads)
         await end_stream(settings)
         started = time.monotonic()
-        async with in_process_consumer(settings):
+        async with running_consumer(settings):
             await wait_caught_up(settings)
         seconds = time.monotonic() - started
         result = await digest(url)
     assert result[1] == len(WORLD.assets)  # every crate has a state
     return Reference(reads, result, seconds)
-
-
-@contextlib.asynccontextmanager
-async def in_process_consumer(settings: Settings) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(run_consumer(settings, stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 async def progress_reaches(settings: Settings, records: int, timeout_s: float = 120) -> int:
@@ -127,7 +114,7 @@ async def test_postgres_restart_mid_stream_is_retried_to_the_same_state(
     async with fresh_database(base_settings, WORLD) as url:
         settings = scoped(base_settings, url, "pgrestart")
         await create_topics(settings)
-        async with in_process_consumer(settings):
+        async with running_consumer(settings):
             publishing = asyncio.create_task(stream(settings, reference.reads))
             await asyncio.sleep(max(1.0, reference.seconds / 3))
             before = sum((await stored_offsets(settings)).values())

@@ -13,10 +13,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from ingest_harness import fresh_database, make_key, scoped
+from ingest_harness import fresh_database, make_key, scoped, sql
 
 from simulators.world import World
 from tagtrail.bootstrap import create_api
@@ -40,14 +39,6 @@ class Api:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-async def sql(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 _SETUP = [

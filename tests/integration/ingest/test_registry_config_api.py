@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from ingest_harness import fresh_database, make_key, scoped
+from ingest_harness import fresh_database, make_key, scoped, sql
 
 from simulators.world import World
 from tagtrail.bootstrap import create_api
@@ -57,14 +56,6 @@ async def api(base_settings: Settings) -> AsyncIterator[Api]:
             ) as client,
         ):
             yield Api(client, url, *(bearer(k) for k in keys))
-
-
-async def sql(url: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url.replace("+asyncpg", ""))
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 ROUTES = [
