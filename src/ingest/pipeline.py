@@ -78,15 +78,8 @@ class _PartitionPass:
         read = item.read
         read_point = self.read_points.get(read.reader_id, read.antenna)
         if read_point is None:
-            self.result.dead.append(
-                DeadLetter(
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    record.key,
-                    record.value or b"",
-                    f"unknown read point: reader {read.reader_id!r} antenna {read.antenna}",
-                )
+            self._dead(
+                record, f"unknown read point: reader {read.reader_id!r} antenna {read.antenna}"
             )
             return
         seen_us = to_us(item.seen_at)
@@ -123,19 +116,14 @@ class _PartitionPass:
         asset_id = self.resolver.asset_of(item.tag)
         if asset_id is None:
             reason = f"reported fact about {item.tag!r}, which is no registered identifier"
-            self.result.dead.append(
-                DeadLetter(
-                    record.topic,
-                    record.partition,
-                    record.offset,
-                    record.key,
-                    record.value or b"",
-                    reason,
-                )
-            )
+            self._dead(record, reason)
             return
         self._smoothed(self.state.smoother.advance(to_us(item.fact.seen_at)), item.record_at)
         self.outputs.append(Pending(asset_id, item.record_at, reported=item.fact))
+
+    def _dead(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        where = (record.topic, record.partition, record.offset)
+        self.result.dead.append(DeadLetter(*where, record.key, record.value or b"", reason))
 
     def _smoothed(self, outputs: Sequence[Smoothed], now: datetime) -> None:
         self.outputs.extend((output, now) for output in outputs)
