@@ -38,7 +38,6 @@ from tracker.store.registry_writes import (
     annotate_events,
     canonical_identifier,
     create_asset,
-    mark_retired,
     update_asset,
 )
 
@@ -278,7 +277,6 @@ async def retire_asset(
         new_state, events = apply(state, retired, now)
         if new_state.status is not AssetStatus.retired or state.status is AssetStatus.retired:
             raise HTTPException(409, f"asset {asset_id!r} is {state.status}: it cannot be retired")
-        await mark_retired(conn, asset_id, at)
         await save(conn, BatchWrites(states={asset_id: new_state}, events=events))
         extra: dict[str, str | None] = {"reason": body.reason, "by": body.by}
         await annotate_events(conn, asset_id, retired.observation_id, extra)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -159,13 +158,6 @@ async def update_asset(conn: AsyncConnection, asset_id: str, changes: dict[str, 
         {**params, "asset_id": asset_id},
     )
     return updated is not None
-
-
-async def mark_retired(conn: AsyncConnection, asset_id: str, at: datetime) -> None:
-    await conn.execute(
-        text("UPDATE assets SET retired_at = :at, updated_at = now() WHERE id = :id"),
-        {"at": at, "id": asset_id},
-    )
 
 
 _ANNOTATE = text("""

@@ -299,9 +299,8 @@ WHERE assets.id = v.asset_id AND assets.retired_at IS NULL
 
 
 async def _stamp_retirements(conn: AsyncConnection, events: Sequence[Event]) -> None:
-    """The registry's retired_at, for a retirement no caller stamped (the API and recovery
-    stamp theirs, with this same time): one another tagtrail reported, applied by the
-    consumer."""
+    """The registry's retired_at at the retirement's event time, whoever retired the asset:
+    the assets API, a recovery path, or another tagtrail's report applied by the consumer."""
     retired = {
         e.asset_id: e.occurred_at
         for e in events

@@ -22,7 +22,6 @@ from tracker.recovery.store.history import (
     step_observation_id,
 )
 from tracker.store import load_states
-from tracker.store.registry_writes import mark_retired
 
 _CLOSE = text("""
 UPDATE recovery_cases SET stage = 'done', closed_at = :at, closed_by = :by, updated_at = now()
@@ -41,8 +40,6 @@ async def close_case(conn: AsyncConnection, case_id: str, by: str, now: datetime
     arrived = state.status is status_after(path)
     transition = None if arrived else _carry_out(state, path, case_id, now)
     at = transition.at if transition else now
-    if transition and path is not RecoveryPath.redeploy:
-        await mark_retired(conn, asset_id, at)
     await conn.execute(_CLOSE, {"at": at, "by": by, "id": case_id})
     transitions = [transition] if transition else []
     who = {asset_id: {"case_id": case_id, "by": by, "path": path.value}}
