@@ -7,7 +7,7 @@ The interface, for the export, the query API and capture:
   is its CBV 2.0 hash. Pure; the table it follows is `rules.RULES` (`standard_for`).
 - `event_hash(event, namespaces) -> str`: the CBV 2.0 event hash of any EPCIS event dict
   (`ni:///sha-256;…?ver=CBV2.0`), e.g. for a captured event that brings no eventID.
-- `load_directory`, `count_rows`, `stream_rows(conn, ExportFilter)`: what the mapping needs,
+- `load_directory`, `count_rows`, `stream_records(conn, ExportFilter)`: what the mapping needs,
   from PostgreSQL, in event-time order through a server-side cursor.
 - `stream_records` + `EventEncoder`: the export's hot path, the same bytes as `to_epcis` on
   each row serialised by orjson, from per-shape templates (`tracker.epcis.export`).
@@ -26,7 +26,6 @@ from tracker.epcis.store import (
     count_rows,
     load_directory,
     stream_records,
-    stream_rows,
 )
 from tracker.epcis.vocabulary import document_context, namespaces
 
@@ -53,6 +52,5 @@ __all__ = [
     "pre_hash",
     "standard_for",
     "stream_records",
-    "stream_rows",
     "to_epcis",
 ]

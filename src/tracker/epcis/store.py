@@ -66,7 +66,7 @@ _EVENTS = f"""
 # identifier looked up after it, lateral (a nested loop keeps the sort order, so the outer
 # ORDER BY costs nothing): the server looks identifiers up as the client fetches, while the
 # client maps the rows it has, not all of them before the first row.
-_ROWS = text(f"""
+_ROWS = f"""
 SELECT x.kind, x.asset_id, x.occurred_at, x.observation_id, x.site_id, x.zone_id, x.late,
     x.clock_clamped, x.payload, x.home_site_id, x.type_id, x.owner, x.commissioned_at,
     i.value AS identifier, i.scheme AS identifier_scheme
@@ -78,12 +78,12 @@ LEFT JOIN LATERAL (
     SELECT i.value, i.scheme FROM asset_identifiers i WHERE i.asset_id = x.asset_id
     ORDER BY {IDENTIFIER_ORDER} LIMIT 1
 ) i ON true
-ORDER BY x.occurred_at, x.source, x.id, x.asset_id""")
+ORDER BY x.occurred_at, x.source, x.id, x.asset_id"""
 # The export's rows: the same, through asyncpg's own cursor (positional parameters), with the
 # payload as jsonb text: `tracker.epcis.export` keys its templates by it and decodes it only
 # for a payload it has not seen (RECORD_COLUMNS: the columns, in order).
 _RECORDS = (
-    _ROWS.text.replace("x.payload,", "x.payload::text AS payload,")
+    _ROWS.replace("x.payload,", "x.payload::text AS payload,")
     .replace("CAST(:since AS timestamptz)", "$1::timestamptz")
     .replace(":since", "$1")
     .replace("CAST(:until AS timestamptz)", "$2::timestamptz")
@@ -134,20 +134,12 @@ async def _without_jit(conn: AsyncConnection) -> None:
     await conn.execute(text("SET LOCAL jit = off"))
 
 
-async def stream_rows(
-    conn: AsyncConnection, scope: ExportFilter, batch_rows: int = BATCH_ROWS
-) -> AsyncIterator[list[EventRow]]:
-    """Batches of rows in event-time order; the server keeps the cursor, the client one batch."""
-    result = await conn.stream(_ROWS, scope.params())
-    async for rows in result.partitions(batch_rows):
-        yield [event_row(row._mapping) for row in rows]
-
-
 async def stream_records(
     conn: AsyncConnection, scope: ExportFilter, batch_rows: int = BATCH_ROWS
 ) -> AsyncIterator[Sequence[Sequence[Any]]]:
-    """`stream_rows` as asyncpg records (RECORD_COLUMNS, payload as text), in the transaction
-    `conn` has begun: no SQLAlchemy row or EventRow per row (the export's hot path)."""
+    """Batches of the export's rows in event-time order as asyncpg records (RECORD_COLUMNS,
+    payload as text), in the transaction `conn` has begun; the server keeps the cursor, the
+    client one batch: no SQLAlchemy row or EventRow per row (the export's hot path)."""
     await _without_jit(conn)
     raw = (await conn.get_raw_connection()).driver_connection
     assert raw is not None
